@@ -1,0 +1,213 @@
+package org.lwm2mfleet.server;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ResourceHandler;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.leshan.core.endpoint.Protocol;
+import org.eclipse.leshan.core.model.LwM2mModelRepository;
+import org.eclipse.leshan.core.model.ObjectModel;
+import org.eclipse.leshan.server.LeshanServer;
+import org.lwm2mfleet.models.ObjectModels;
+import org.lwm2mfleet.server.api.ApiHandler;
+import org.lwm2mfleet.server.api.EventStreamHandler;
+import org.lwm2mfleet.server.api.Router;
+import org.lwm2mfleet.server.api.SystemResource;
+import org.lwm2mfleet.server.config.ServerConfig;
+import org.lwm2mfleet.server.demo.DemoFleet;
+import org.lwm2mfleet.server.device.DeviceResource;
+import org.lwm2mfleet.server.device.DeviceService;
+import org.lwm2mfleet.server.device.DeviceStatus;
+import org.lwm2mfleet.server.events.EventBus;
+import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
+import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
+import org.lwm2mfleet.server.lwm2m.HandshakeFailureListener;
+import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
+import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
+import org.lwm2mfleet.server.lwm2m.ServerIdentity;
+import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.ops.OperationsResource;
+import org.lwm2mfleet.server.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * The whole server, wired by hand: this file is the table of contents. {@link #start} builds every part in
+ * dependency order and starts the sockets; {@link #close} stops them in reverse.
+ */
+public final class FleetServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FleetServer.class);
+
+    private final Database database;
+    private final DeviceService devices;
+    private final LeshanServer leshan;
+    private final Server http;
+    private final EventStreamHandler eventStream;
+    private final ServerIdentity identity;
+    private final EventBus events;
+    private DemoFleet demo;
+
+    private FleetServer(Database database, DeviceService devices, LeshanServer leshan, Server http,
+            EventStreamHandler eventStream, ServerIdentity identity, EventBus events) {
+        this.database = database;
+        this.devices = devices;
+        this.leshan = leshan;
+        this.http = http;
+        this.eventStream = eventStream;
+        this.identity = identity;
+        this.events = events;
+    }
+
+    public static FleetServer start(ServerConfig config) throws Exception {
+        Clock clock = Clock.systemUTC();
+        Files.createDirectories(config.dataDir());
+
+        // Object models: shipped registry definitions plus the operator's folder.
+        List<ObjectModel> models = ObjectModels.allWithExtraFolder(config.modelsDir());
+        LwM2mModelRepository modelRepository = new LwM2mModelRepository(models);
+        ServerIdentity identity = ServerIdentity.load(config);
+
+        // Store and metrics.
+        Database database = Database.open(config.effectiveDatabaseUrl());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        EventBus events = new EventBus(clock);
+
+        // Device registry, and its credentials in memory for the DTLS side.
+        DeviceService devices = new DeviceService(database.jdbc(), events, clock);
+        devices.markAllOffline();
+        FleetSecurityStore securityStore = new FleetSecurityStore();
+        securityStore.loadAll(devices.allCredentials());
+        devices.addCredentialsListener(securityStore);
+        for (DeviceStatus status : DeviceStatus.values()) {
+            Gauge.builder("lwm2m.devices", devices, d -> d.countByStatus().get(status))
+                    .tag("status", status.name().toLowerCase()).register(meters);
+        }
+
+        // LwM2M: Leshan with our security store, authorizer and registration bridge.
+        LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
+                new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
+                new HandshakeFailureListener(meters, events));
+        RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
+        leshan.getRegistrationService().addListener(bridge);
+        leshan.getPresenceService().addListener(bridge);
+        devices.setLiveRegistrations(bridge);
+        DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters);
+
+        // HTTP: REST, event stream, health and metrics, console.
+        EventStreamHandler eventStream = new EventStreamHandler(events);
+        Router router = new Router();
+        new DeviceResource(devices, (id, version) -> {
+            ObjectModel model = version == null ? modelRepository.getObjectModel(id)
+                    : modelRepository.getObjectModel(id, version);
+            return model == null ? null : model.name;
+        }).register(router);
+        new OperationsResource(operations).register(router);
+        router.get("/api/v1/events", eventStream::stream);
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("http");
+        Server http = new Server(threads);
+        ServerConnector connector = new ServerConnector(http);
+        connector.setHost(config.bindAddress());
+        connector.setPort(config.httpPort());
+        http.addConnector(connector);
+        ResourceHandler console = new ResourceHandler();
+        console.setBaseResource(ResourceFactory.of(http).newClassLoaderResource("console/"));
+        console.setWelcomeFiles("index.html");
+        console.setDirAllowed(false);
+        http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
+
+        FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events);
+        leshan.start();
+        http.start();
+        new SystemResource(meters, devices::countByStatus, server.endpoints()).register(router);
+        LOG.info("LwM2M Fleet started: http://{}:{}/ coap port {} coaps port {} data {}", config.bindAddress(),
+                server.httpPort(), server.coapPort(), server.coapsPort(), config.dataDir().toAbsolutePath());
+
+        if (config.demo()) {
+            server.demo = DemoFleet.start(devices, server.coapsUri(), identity, config.dataDir(),
+                    config.demoDevices());
+        }
+        return server;
+    }
+
+    public int httpPort() {
+        return ((ServerConnector) http.getConnectors()[0]).getLocalPort();
+    }
+
+    public int coapPort() {
+        return leshan.getEndpoint(Protocol.COAP).getURI().getPort();
+    }
+
+    public int coapsPort() {
+        return leshan.getEndpoint(Protocol.COAPS).getURI().getPort();
+    }
+
+    /** Where devices reach the server over plain CoAP, as a client on this machine would write it. */
+    public URI coapUri() {
+        return URI.create("coap://127.0.0.1:" + coapPort());
+    }
+
+    public URI coapsUri() {
+        return URI.create("coaps://127.0.0.1:" + coapsPort());
+    }
+
+    public URI httpUri() {
+        return URI.create("http://127.0.0.1:" + httpPort());
+    }
+
+    public ServerIdentity identity() {
+        return identity;
+    }
+
+    public DeviceService devices() {
+        return devices;
+    }
+
+    public LeshanServer leshan() {
+        return leshan;
+    }
+
+    public EventBus events() {
+        return events;
+    }
+
+    private Map<String, Object> endpoints() {
+        Map<String, Object> endpoints = new LinkedHashMap<>();
+        endpoints.put("http", httpPort());
+        endpoints.put("coap", coapPort());
+        endpoints.put("coaps", coapsPort());
+        return endpoints;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (demo != null) {
+            demo.close();
+        }
+        eventStream.close();
+        http.stop();
+        leshan.destroy();
+        devices.close();
+        database.close();
+        LOG.info("LwM2M Fleet stopped");
+    }
+}

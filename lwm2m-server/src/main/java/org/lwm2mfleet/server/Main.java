@@ -1,0 +1,63 @@
+package org.lwm2mfleet.server;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.lwm2mfleet.server.config.ConfigDefaultProvider;
+import org.lwm2mfleet.server.config.InvalidConfigException;
+import org.lwm2mfleet.server.config.ServerCommand;
+import org.lwm2mfleet.server.config.ServerConfig;
+import org.lwm2mfleet.models.InvalidModelsException;
+
+import picocli.CommandLine;
+
+/** {@code java -jar lwm2m-server-...-all.jar [options]}: parses the configuration and runs until stopped. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> env = System.getenv();
+        ServerCommand command = new ServerCommand();
+        CommandLine cli = new CommandLine(command)
+                .setDefaultValueProvider(new ConfigDefaultProvider(env, ConfigDefaultProvider.configFileFrom(args, env)));
+        try {
+            cli.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            System.err.println(e.getMessage());
+            cli.usage(System.err);
+            System.exit(2);
+        }
+        if (cli.isUsageHelpRequested()) {
+            cli.usage(System.out);
+            return;
+        }
+        if (cli.isVersionHelpRequested()) {
+            cli.printVersionHelp(System.out);
+            return;
+        }
+
+        ServerConfig config;
+        FleetServer server;
+        try {
+            config = command.toConfig();
+            server = FleetServer.start(config);
+        } catch (InvalidConfigException | InvalidModelsException e) {
+            System.err.println("Cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            } finally {
+                stopped.countDown();
+            }
+        }, "shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,84 @@
+package org.lwm2mfleet.server.api;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Maps method and path to a handler. Templates name their parameters: {@code /devices/{endpoint}} matches one path
+ * segment, {@code {path*}} the rest of the path. Routes are tried in the order they were added.
+ */
+public final class Router {
+
+    @FunctionalInterface
+    public interface RouteHandler {
+        void handle(Exchange exchange) throws Exception;
+    }
+
+    private record Route(String method, Pattern pattern, List<String> names, RouteHandler handler) {
+    }
+
+    /** The handler and the path parameters of a match; {@code handler} is null when only the method was wrong. */
+    public record Match(RouteHandler handler, Map<String, String> params) {
+    }
+
+    private static final Pattern PARAM = Pattern.compile("\\{(\\w+)(\\*?)}");
+
+    private final List<Route> routes = new ArrayList<>();
+
+    public Router get(String template, RouteHandler handler) {
+        return add("GET", template, handler);
+    }
+
+    public Router post(String template, RouteHandler handler) {
+        return add("POST", template, handler);
+    }
+
+    public Router put(String template, RouteHandler handler) {
+        return add("PUT", template, handler);
+    }
+
+    public Router delete(String template, RouteHandler handler) {
+        return add("DELETE", template, handler);
+    }
+
+    public Router add(String method, String template, RouteHandler handler) {
+        StringBuilder regex = new StringBuilder();
+        List<String> names = new ArrayList<>();
+        Matcher m = PARAM.matcher(template);
+        int last = 0;
+        while (m.find()) {
+            regex.append(Pattern.quote(template.substring(last, m.start())));
+            regex.append(m.group(2).isEmpty() ? "([^/]+)" : "(.+)");
+            names.add(m.group(1));
+            last = m.end();
+        }
+        regex.append(Pattern.quote(template.substring(last)));
+        routes.add(new Route(method, Pattern.compile(regex.toString()), names, handler));
+        return this;
+    }
+
+    /** The route for this request, a {@code Match} with a null handler for a known path and wrong method, or null. */
+    public Match match(String method, String path) {
+        boolean pathKnown = false;
+        for (Route route : routes) {
+            Matcher m = route.pattern().matcher(path);
+            if (!m.matches()) {
+                continue;
+            }
+            pathKnown = true;
+            if (route.method().equals(method)) {
+                Map<String, String> params = new LinkedHashMap<>();
+                for (int i = 0; i < route.names().size(); i++) {
+                    // Jetty has already decoded the path.
+                    params.put(route.names().get(i), m.group(i + 1));
+                }
+                return new Match(route.handler(), params);
+            }
+        }
+        return pathKnown ? new Match(null, Map.of()) : null;
+    }
+}

@@ -1,0 +1,85 @@
+package org.lwm2mfleet.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The server's command line. Every option can also come from the environment ({@code LWM2M_FLEET_HTTP_PORT} for
+ * {@code --http-port}) or from a properties file given with {@code --config} ({@code http-port=8080}); the command
+ * line wins over the environment, which wins over the file. See {@link ConfigDefaultProvider}.
+ */
+@Command(name = "lwm2m-server", mixinStandardHelpOptions = true, version = "LwM2M Fleet server 0.1.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "LwM2M device-management server: CoAP/DTLS for devices, REST and a console for people.",
+        footer = { "", "Each option may also be set in the environment (LWM2M_FLEET_ + the option name in upper case,"
+                + " dashes as underscores) or in the --config file (option name without dashes = value)." })
+public class ServerCommand {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option values.")
+    Path configFile;
+
+    @Option(names = "--bind-address", defaultValue = "0.0.0.0", paramLabel = "ADDRESS",
+            description = "Address every socket binds to unless set per protocol (default: ${DEFAULT-VALUE}).")
+    String bindAddress;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port for REST and console; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--coap-address", paramLabel = "ADDRESS", description = "Address of the CoAP socket (default: --bind-address).")
+    String coapAddress;
+
+    @Option(names = "--coap-port", defaultValue = "5683", description = "CoAP (UDP) port; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    int coapPort;
+
+    @Option(names = "--coaps-address", paramLabel = "ADDRESS", description = "Address of the CoAP over DTLS socket (default: --bind-address).")
+    String coapsAddress;
+
+    @Option(names = "--coaps-port", defaultValue = "5684", description = "CoAP over DTLS (UDP) port; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    int coapsPort;
+
+    @Option(names = "--data-dir", defaultValue = "data", paramLabel = "DIR",
+            description = "Folder for the database, generated keys and images (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "JDBC URL of the database (default: embedded H2 file in --data-dir).")
+    String databaseUrl;
+
+    @Option(names = "--demo", description = "Start a demo fleet of simulated devices in the same process; also allows unknown devices over plain CoAP.")
+    boolean demo;
+
+    @Option(names = "--demo-devices", defaultValue = "10", description = "Number of simulated devices in demo mode (default: ${DEFAULT-VALUE}).")
+    int demoDevices;
+
+    @Option(names = "--allow-unknown-coap", description = "Accept registrations over plain CoAP from endpoints that were never provisioned (on in demo mode).")
+    boolean allowUnknownCoap;
+
+    @Option(names = "--models-dir", paramLabel = "DIR", description = "Folder of extra object definitions (DDF XML) loaded at start.")
+    Path modelsDir;
+
+    @Option(names = "--server-key", paramLabel = "PEM", description = "Private key of the server for RPK and X.509 (default: generated once into --data-dir).")
+    Path serverKey;
+
+    @Option(names = "--server-certificate", paramLabel = "PEM", description = "Certificate (chain) of the server; goes with --server-key.")
+    Path serverCertificate;
+
+    @Option(names = "--trusted-certificates", paramLabel = "PEM", description = "PEM file or folder of CA certificates that device X.509 certificates must chain to.")
+    Path trustedCertificates;
+
+    @Option(names = "--request-timeout", defaultValue = "PT10S", paramLabel = "DURATION", description = "Timeout of a request to a device, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration requestTimeout;
+
+    @Option(names = "--max-request-body", defaultValue = "1048576", paramLabel = "BYTES", description = "Largest REST request body accepted (default: ${DEFAULT-VALUE}).")
+    int maxRequestBody;
+
+    @Option(names = "--registration-cleanup-period", defaultValue = "PT10S", paramLabel = "DURATION", description = "How often expired registrations are looked for, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration registrationCleanupPeriod;
+
+    public ServerConfig toConfig() {
+        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
+                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
+                trustedCertificates, requestTimeout, maxRequestBody, registrationCleanupPeriod);
+    }
+}

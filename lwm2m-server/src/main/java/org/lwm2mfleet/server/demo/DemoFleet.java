@@ -1,0 +1,95 @@
+package org.lwm2mfleet.server.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+import org.lwm2mfleet.server.device.Credentials;
+import org.lwm2mfleet.server.device.DeviceService;
+import org.lwm2mfleet.server.device.NewDevice;
+import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.lwm2m.ServerIdentity;
+import org.lwm2mfleet.sim.fleet.FleetCredentials;
+import org.lwm2mfleet.sim.fleet.FleetSpec;
+import org.lwm2mfleet.sim.fleet.SecurityMode;
+import org.lwm2mfleet.sim.fleet.SimulatedFleet;
+import org.lwm2mfleet.sim.profiles.Profile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Demo mode: a few simulated devices of every profile, provisioned with PSKs derived from a fleet secret kept in the
+ * data folder, registering over DTLS to this same server. The quick start shows live devices at once.
+ */
+public final class DemoFleet implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoFleet.class);
+
+    private final List<SimulatedFleet> fleets;
+
+    private DemoFleet(List<SimulatedFleet> fleets) {
+        this.fleets = fleets;
+    }
+
+    public static DemoFleet start(DeviceService devices, URI coapsUri, ServerIdentity identity, Path dataDir,
+            int deviceCount) throws IOException {
+        String secret = secret(dataDir);
+        List<SimulatedFleet> fleets = new ArrayList<>();
+        Profile[] profiles = Profile.values();
+        for (int p = 0; p < profiles.length; p++) {
+            // Spread the count over the profiles, the first ones taking the remainder.
+            int count = deviceCount / profiles.length + (p < deviceCount % profiles.length ? 1 : 0);
+            if (count == 0) {
+                continue;
+            }
+            Profile profile = profiles[p];
+            String kebab = profile.name().toLowerCase(Locale.ROOT).replace('_', '-');
+            String pattern = "demo-" + kebab + "-%d";
+            for (int i = 1; i <= count; i++) {
+                provision(devices, String.format(pattern, i), secret, kebab, i);
+            }
+            FleetSpec spec = new FleetSpec(coapsUri, pattern, count, List.of(profile), SecurityMode.PSK, secret,
+                    identity.publicKey(), identity.certificate(), Duration.ofMinutes(5), Duration.ofSeconds(2),
+                    p);
+            SimulatedFleet fleet = SimulatedFleet.create(spec);
+            fleet.start();
+            fleets.add(fleet);
+        }
+        LOG.info("demo fleet of {} simulated devices started", deviceCount);
+        return new DemoFleet(fleets);
+    }
+
+    private static void provision(DeviceService devices, String endpoint, String secret, String kind, int number) {
+        try {
+            devices.get(endpoint);
+        } catch (FleetException notFound) {
+            devices.provision(new NewDevice(endpoint,
+                    new Credentials.Psk(FleetCredentials.pskIdentity(endpoint),
+                            FleetCredentials.pskKey(secret, endpoint)),
+                    List.of("demo", kind), "Demo " + kind.replace('-', ' ') + " " + number));
+        }
+    }
+
+    /** The demo fleet's secret, made once per data folder so a restarted demo finds its devices provisioned. */
+    private static String secret(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("demo-fleet-secret");
+        if (!Files.exists(file)) {
+            byte[] random = new byte[16];
+            new SecureRandom().nextBytes(random);
+            Files.writeString(file, HexFormat.of().formatHex(random));
+        }
+        return Files.readString(file).strip();
+    }
+
+    @Override
+    public void close() {
+        fleets.forEach(SimulatedFleet::close);
+    }
+}

@@ -1,0 +1,275 @@
+package org.lwm2mfleet.server.device;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.error.ProblemType;
+import org.lwm2mfleet.server.events.EventBus;
+import org.lwm2mfleet.server.events.EventTypes;
+import org.lwm2mfleet.server.store.DataAccessException;
+import org.lwm2mfleet.server.store.Jdbc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device registry: provisioning (identity, credentials, tags, label) and the registration facts that the
+ * protocol side reports. Registration facts are written on one registry thread, in arrival order, so the CoAP threads
+ * never wait on the database.
+ */
+public final class DeviceService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceService.class);
+
+    /** Endpoint names appear in URLs, logs and certificates: letters, digits and a few URN-friendly signs. */
+    private static final Pattern ENDPOINT = Pattern.compile("[A-Za-z0-9._:@+\\-]{1,255}");
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
+    private static final int MAX_TAGS = 32;
+    public static final int MAX_PAGE = 500;
+
+    private final DeviceRepository repository;
+    private final EventBus events;
+    private final Clock clock;
+    private final List<CredentialsListener> credentialsListeners = new CopyOnWriteArrayList<>();
+    private volatile LiveRegistrations liveRegistrations = endpoint -> {
+    };
+    private final ExecutorService registryWriter = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "registry-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public DeviceService(Jdbc jdbc, EventBus events, Clock clock) {
+        this.repository = new DeviceRepository(jdbc);
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public void addCredentialsListener(CredentialsListener listener) {
+        credentialsListeners.add(listener);
+    }
+
+    public void setLiveRegistrations(LiveRegistrations liveRegistrations) {
+        this.liveRegistrations = liveRegistrations;
+    }
+
+    /** At start: no registration survived the restart, so nobody is online yet. */
+    public void markAllOffline() {
+        int changed = repository.markAllOffline();
+        if (changed > 0) {
+            LOG.info("{} devices marked offline until they register again", changed);
+        }
+    }
+
+    /** Every device's credentials, to fill the in-memory security store at start. */
+    public Map<String, Credentials> allCredentials() {
+        return repository.allCredentials();
+    }
+
+    // ---- provisioning ----------------------------------------------------------------------------------------------
+
+    public Device provision(NewDevice device) {
+        NewDevice valid = validate(device);
+        try {
+            repository.jdbc().inTransaction(() -> {
+                if (repository.exists(valid.endpoint())) {
+                    throw new FleetException(ProblemType.CONFLICT, "endpoint",
+                            "a device with endpoint '" + valid.endpoint() + "' already exists");
+                }
+                checkPskIdentityFree(valid.endpoint(), valid.credentials());
+                repository.insert(valid, clock.instant());
+                return null;
+            });
+        } catch (DataAccessException e) {
+            // Two requests raced past the checks above; the constraint decided.
+            if (e.isUniqueViolation()) {
+                throw new FleetException(ProblemType.CONFLICT, "endpoint",
+                        "endpoint or PSK identity of '" + valid.endpoint() + "' is already taken");
+            }
+            throw e;
+        }
+        notifyCredentials(valid.endpoint(), valid.credentials());
+        LOG.info("device provisioned endpoint={} credentials={}", valid.endpoint(), valid.credentials().kind());
+        events.publish(EventTypes.PROVISIONED, valid.endpoint(), Map.of("credentials", valid.credentials().kind()));
+        return get(valid.endpoint());
+    }
+
+    /** Provisions each row on its own: one bad row is reported and the others still go in. */
+    public BulkResult provisionAll(List<Supplier<NewDevice>> rows) {
+        List<BulkResult.Row> results = new ArrayList<>();
+        int created = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            String endpoint = null;
+            try {
+                NewDevice device = rows.get(i).get();
+                endpoint = device.endpoint();
+                provision(device);
+                results.add(new BulkResult.Row(i + 1, endpoint, "created", null, null));
+                created++;
+            } catch (FleetException e) {
+                results.add(new BulkResult.Row(i + 1, endpoint, "rejected", e.field(), e.getMessage()));
+            }
+        }
+        return new BulkResult(created, rows.size() - created, results);
+    }
+
+    public Device replaceCredentials(String endpoint, Credentials credentials) {
+        if (credentials == null) {
+            throw FleetException.invalid("credentials", "is required");
+        }
+        repository.jdbc().inTransaction(() -> {
+            if (!repository.exists(endpoint)) {
+                throw FleetException.notFound("no device with endpoint '" + endpoint + "'");
+            }
+            checkPskIdentityFree(endpoint, credentials);
+            repository.updateCredentials(endpoint, credentials);
+            return null;
+        });
+        notifyCredentials(endpoint, credentials);
+        LOG.info("credentials replaced endpoint={} credentials={}", endpoint, credentials.kind());
+        return get(endpoint);
+    }
+
+    public void delete(String endpoint) {
+        if (!repository.delete(endpoint)) {
+            throw FleetException.notFound("no device with endpoint '" + endpoint + "'");
+        }
+        notifyCredentials(endpoint, null);
+        liveRegistrations.drop(endpoint);
+        LOG.info("device deleted endpoint={}", endpoint);
+        events.publish(EventTypes.DELETED, endpoint, Map.of());
+    }
+
+    // ---- queries ---------------------------------------------------------------------------------------------------
+
+    public Device get(String endpoint) {
+        return repository.find(endpoint)
+                .orElseThrow(() -> FleetException.notFound("no device with endpoint '" + endpoint + "'"));
+    }
+
+    public DevicePage list(DeviceQuery query) {
+        if (query.limit() < 1 || query.limit() > MAX_PAGE) {
+            throw FleetException.invalid("limit", "must be between 1 and " + MAX_PAGE);
+        }
+        return repository.list(query);
+    }
+
+    public Map<DeviceStatus, Long> countByStatus() {
+        return repository.countByStatus();
+    }
+
+    // ---- registration facts, reported by the protocol side ---------------------------------------------------------
+
+    /**
+     * A device registered. Unknown endpoints only get here when plain CoAP from unknown devices is allowed; they are
+     * added to the registry as devices without security.
+     */
+    public void registered(String endpoint, DeviceRegistration registration) {
+        registryWriter.execute(() -> {
+            if (repository.insertIfAbsent(endpoint, clock.instant())) {
+                LOG.info("unprovisioned device added to the registry endpoint={}", endpoint);
+            }
+            repository.jdbc().inTransaction(() -> {
+                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE);
+                return null;
+            });
+            events.publish(EventTypes.REGISTERED, endpoint, registrationData(registration));
+        });
+    }
+
+    public void updated(String endpoint, DeviceRegistration registration) {
+        registryWriter.execute(() -> {
+            repository.jdbc().inTransaction(() -> {
+                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE);
+                return null;
+            });
+            events.publish(EventTypes.UPDATED, endpoint, registrationData(registration));
+        });
+    }
+
+    public void unregistered(String endpoint, String registrationId, boolean expired) {
+        registryWriter.execute(() -> {
+            repository.recordStatus(endpoint, registrationId, DeviceStatus.OFFLINE);
+            events.publish(expired ? EventTypes.EXPIRED : EventTypes.DEREGISTERED, endpoint,
+                    Map.of("registrationId", registrationId));
+        });
+    }
+
+    public void presence(String endpoint, String registrationId, boolean sleeping) {
+        registryWriter.execute(() -> {
+            repository.recordStatus(endpoint, registrationId, sleeping ? DeviceStatus.SLEEPING : DeviceStatus.ONLINE);
+            events.publish(sleeping ? EventTypes.SLEEPING : EventTypes.AWAKE, endpoint,
+                    Map.of("registrationId", registrationId));
+        });
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        registryWriter.shutdown();
+        registryWriter.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------------
+
+    private void checkPskIdentityFree(String endpoint, Credentials credentials) {
+        if (credentials instanceof Credentials.Psk psk && repository.pskIdentityTaken(psk.identity(), endpoint)) {
+            throw new FleetException(ProblemType.CONFLICT, "credentials.identity",
+                    "PSK identity '" + psk.identity() + "' belongs to another device");
+        }
+    }
+
+    private void notifyCredentials(String endpoint, Credentials credentials) {
+        for (CredentialsListener listener : credentialsListeners) {
+            listener.credentialsChanged(endpoint, credentials);
+        }
+    }
+
+    private static NewDevice validate(NewDevice device) {
+        if (device.endpoint() == null || device.endpoint().isBlank()) {
+            throw FleetException.invalid("endpoint", "is required");
+        }
+        if (!ENDPOINT.matcher(device.endpoint()).matches()) {
+            throw FleetException.invalid("endpoint",
+                    "must be 1 to 255 characters of letters, digits and . _ : @ + -");
+        }
+        if (device.credentials() == null) {
+            throw FleetException.invalid("credentials", "is required");
+        }
+        List<String> tags = device.tags() == null ? List.of() : device.tags();
+        if (tags.size() > MAX_TAGS) {
+            throw FleetException.invalid("tags", "at most " + MAX_TAGS + " tags");
+        }
+        for (String tag : tags) {
+            if (tag == null || !TAG.matcher(tag).matches()) {
+                throw FleetException.invalid("tags", "tag '" + tag + "' must be 1 to 64 letters, digits or . _ : -");
+            }
+        }
+        if (device.label() != null && device.label().length() > 255) {
+            throw FleetException.invalid("label", "is longer than 255 characters");
+        }
+        return new NewDevice(device.endpoint(), device.credentials(), List.copyOf(new LinkedHashSet<>(tags)),
+                device.label());
+    }
+
+    private static Map<String, Object> registrationData(DeviceRegistration registration) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("registrationId", registration.registrationId());
+        data.put("lwm2mVersion", registration.lwm2mVersion());
+        data.put("binding", registration.binding());
+        data.put("queueMode", registration.queueMode());
+        data.put("lifetime", registration.lifetime().toSeconds());
+        data.put("peerAddress", registration.peerAddress());
+        data.put("securityMode", registration.securityMode());
+        return data;
+    }
+}

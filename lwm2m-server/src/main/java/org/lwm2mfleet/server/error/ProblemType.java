@@ -1,0 +1,43 @@
+package org.lwm2mfleet.server.error;
+
+import java.util.Locale;
+
+/**
+ * The closed list of failures a caller can get, each with its HTTP status and a stable {@code type} URI for
+ * problem+json (RFC 9457). Services throw them as {@link FleetException}; the REST layer only renders them.
+ */
+public enum ProblemType {
+    INVALID_INPUT(400, "Invalid input"),
+    MALFORMED_JSON(400, "Malformed JSON"),
+    INVALID_PATH(400, "Path outside the object model"),
+    NOT_FOUND(404, "Not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    CONFLICT(409, "Conflict"),
+    DEVICE_NOT_REGISTERED(409, "Device not registered"),
+    PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    DEVICE_REFUSED(422, "Device refused the request"),
+    DEVICE_ERROR(502, "Device failed"),
+    DEVICE_TIMEOUT(504, "Device did not answer in time"),
+    INTERNAL(500, "Internal error");
+
+    private final int status;
+    private final String title;
+
+    ProblemType(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String uri() {
+        return "urn:lwm2m-fleet:problem:" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

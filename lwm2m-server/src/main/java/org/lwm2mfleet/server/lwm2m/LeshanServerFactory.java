@@ -1,0 +1,68 @@
+package org.lwm2mfleet.server.lwm2m;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.dtls.SessionListener;
+import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
+import org.eclipse.leshan.core.endpoint.Protocol;
+import org.eclipse.leshan.core.model.ObjectModel;
+import org.eclipse.leshan.server.LeshanServer;
+import org.eclipse.leshan.server.LeshanServerBuilder;
+import org.eclipse.leshan.server.model.VersionedModelProvider;
+import org.eclipse.leshan.server.registration.InMemoryRegistrationStore;
+import org.eclipse.leshan.server.security.Authorizer;
+import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpointsProvider;
+import org.eclipse.leshan.transport.californium.server.endpoint.coap.CoapServerProtocolProvider;
+import org.eclipse.leshan.transport.californium.server.endpoint.coaps.CoapsServerProtocolProvider;
+import org.lwm2mfleet.server.config.ServerConfig;
+
+/** Builds the Leshan server: CoAP and CoAPS endpoints from Californium/Scandium, our stores and authorizer. */
+public final class LeshanServerFactory {
+
+    /**
+     * Strongest first. The two CCM_8 suites are the mandatory ones of LwM2M 1.1 (PSK, and certificate or RPK), and
+     * often the only ones a microcontroller's DTLS stack offers.
+     */
+    static final List<CipherSuite> CIPHER_SUITES = List.of(
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256,
+            CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+            CipherSuite.TLS_PSK_WITH_AES_128_CCM,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+            CipherSuite.TLS_PSK_WITH_AES_128_CCM_8);
+
+    private LeshanServerFactory() {
+    }
+
+    public static LeshanServer create(ServerConfig config, ServerIdentity identity, List<ObjectModel> models,
+            FleetSecurityStore securityStore, Authorizer authorizer, SessionListener handshakeListener) {
+        CaliforniumServerEndpointsProvider.Builder endpoints = new CaliforniumServerEndpointsProvider.Builder(
+                new CoapServerProtocolProvider(),
+                new CoapsServerProtocolProvider(dtls -> dtls.setSessionListener(handshakeListener)));
+
+        Configuration coapConfig = endpoints.createDefaultConfiguration();
+        coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);
+        endpoints.setConfiguration(coapConfig);
+        endpoints.addEndpoint(new InetSocketAddress(config.coapBindAddress(), config.coapPort()), Protocol.COAP);
+        endpoints.addEndpoint(new InetSocketAddress(config.coapsBindAddress(), config.coapsPort()), Protocol.COAPS);
+
+        LeshanServerBuilder builder = new LeshanServerBuilder();
+        builder.setEndpointsProviders(endpoints.build());
+        builder.setObjectModelProvider(new VersionedModelProvider(models));
+        builder.setRegistrationStore(new InMemoryRegistrationStore(config.registrationCleanupPeriod().toSeconds()));
+        builder.setSecurityStore(securityStore);
+        builder.setAuthorizer(authorizer);
+        builder.setPrivateKey(identity.privateKey());
+        builder.setCertificateChain(identity.certificateChain());
+        // An empty array would make Scandium trust every certificate: pass none instead.
+        if (!identity.trustedCertificates().isEmpty()) {
+            builder.setTrustedCertificates(identity.trustedCertificates().toArray(new java.security.cert.X509Certificate[0]));
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,131 @@
+package org.lwm2mfleet.server.lwm2m;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.eclipse.leshan.core.link.DefaultLinkSerializer;
+import org.eclipse.leshan.core.node.LwM2mPath;
+import org.eclipse.leshan.core.observation.Observation;
+import org.eclipse.leshan.core.request.BindingMode;
+import org.eclipse.leshan.core.util.Version;
+import org.eclipse.leshan.server.queue.PresenceListener;
+import org.eclipse.leshan.server.registration.Registration;
+import org.eclipse.leshan.server.registration.RegistrationListener;
+import org.eclipse.leshan.server.registration.RegistrationStore;
+import org.eclipse.leshan.server.registration.RegistrationUpdate;
+import org.lwm2mfleet.server.device.DeviceRegistration;
+import org.lwm2mfleet.server.device.DeviceRegistration.AnnouncedObject;
+import org.lwm2mfleet.server.device.DeviceService;
+import org.lwm2mfleet.server.device.LiveRegistrations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Translates Leshan's registration and presence callbacks into registry facts, and lets the registry end a live
+ * registration. Runs on CoAP threads: it only converts and hands over (the registry writes on its own thread).
+ */
+public final class RegistrationBridge implements RegistrationListener, PresenceListener, LiveRegistrations {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegistrationBridge.class);
+    private static final DefaultLinkSerializer LINKS = new DefaultLinkSerializer();
+
+    private final DeviceService devices;
+    private final RegistrationStore registrations;
+    private final MeterRegistry meters;
+
+    public RegistrationBridge(DeviceService devices, RegistrationStore registrations, MeterRegistry meters) {
+        this.devices = devices;
+        this.registrations = registrations;
+        this.meters = meters;
+    }
+
+    @Override
+    public void registered(Registration registration, Registration previousReg,
+            Collection<Observation> previousObservations) {
+        LOG.info("registered endpoint={} peer={} security={} lwm2m={} lifetime={}s", registration.getEndpoint(),
+                PeerAddress.of(registration.getClientTransportData()),
+                PeerAddress.securityMode(registration.getClientTransportData()), registration.getLwM2mVersion(),
+                registration.getLifeTimeInSec());
+        count("registered");
+        devices.registered(registration.getEndpoint(), facts(registration));
+    }
+
+    @Override
+    public void updated(RegistrationUpdate update, Registration updatedReg, Registration previousReg) {
+        LOG.debug("updated endpoint={}", updatedReg.getEndpoint());
+        count("updated");
+        devices.updated(updatedReg.getEndpoint(), facts(updatedReg));
+    }
+
+    @Override
+    public void unregistered(Registration registration, Collection<Observation> observations, boolean expired,
+            Registration newReg) {
+        if (newReg != null) {
+            // Replaced by a new registration of the same endpoint: registered() reports that one.
+            return;
+        }
+        LOG.info("{} endpoint={}", expired ? "expired" : "deregistered", registration.getEndpoint());
+        count(expired ? "expired" : "deregistered");
+        devices.unregistered(registration.getEndpoint(), registration.getId(), expired);
+    }
+
+    @Override
+    public void onSleeping(Registration registration) {
+        devices.presence(registration.getEndpoint(), registration.getId(), true);
+    }
+
+    @Override
+    public void onAwake(Registration registration) {
+        devices.presence(registration.getEndpoint(), registration.getId(), false);
+    }
+
+    @Override
+    public void drop(String endpoint) {
+        Registration registration = registrations.getRegistrationByEndpoint(endpoint);
+        if (registration != null) {
+            registrations.removeRegistration(registration.getId());
+            LOG.info("registration dropped endpoint={}", endpoint);
+        }
+    }
+
+    private void count(String event) {
+        meters.counter("lwm2m.registrations", "event", event).increment();
+    }
+
+    static DeviceRegistration facts(Registration registration) {
+        return new DeviceRegistration(registration.getId(), registration.getLwM2mVersion().toString(),
+                BindingMode.toString(registration.getBindingMode()), registration.usesQueueMode(),
+                Duration.ofSeconds(registration.getLifeTimeInSec()),
+                LINKS.serializeCoreLinkFormat(registration.getObjectLinks()), announcedObjects(registration),
+                PeerAddress.of(registration.getClientTransportData()),
+                PeerAddress.securityMode(registration.getClientTransportData()),
+                registration.getRegistrationDate().toInstant(), registration.getLastUpdate().toInstant());
+    }
+
+    private static List<AnnouncedObject> announcedObjects(Registration registration) {
+        Map<Integer, Version> supported = registration.getSupportedObject();
+        Set<LwM2mPath> instances = registration.getAvailableInstances();
+        List<AnnouncedObject> objects = new ArrayList<>();
+        for (Map.Entry<Integer, Version> object : supported.entrySet()) {
+            String version = object.getValue() == null ? null : object.getValue().toString();
+            List<LwM2mPath> ofObject = instances.stream().filter(p -> p.getObjectId().equals(object.getKey()))
+                    .sorted().toList();
+            if (ofObject.isEmpty()) {
+                objects.add(new AnnouncedObject(object.getKey(), null, version));
+            }
+            for (LwM2mPath instance : ofObject) {
+                objects.add(new AnnouncedObject(object.getKey(), instance.getObjectInstanceId(), version));
+            }
+        }
+        objects.sort((a, b) -> a.objectId() != b.objectId() ? Integer.compare(a.objectId(), b.objectId())
+                : Integer.compare(a.instanceId() == null ? -1 : a.instanceId(),
+                        b.instanceId() == null ? -1 : b.instanceId()));
+        return objects;
+    }
+}

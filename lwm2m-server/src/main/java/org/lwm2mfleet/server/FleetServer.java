@@ -136,9 +136,9 @@ public final class FleetServer implements AutoCloseable {
         http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events);
+        new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
         leshan.start();
         http.start();
-        new SystemResource(meters, devices::countByStatus, server.endpoints()).register(router);
         LOG.info("LwM2M Fleet started: http://{}:{}/ coap port {} coaps port {} data {}", config.bindAddress(),
                 server.httpPort(), server.coapPort(), server.coapsPort(), config.dataDir().toAbsolutePath());
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
+
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -95,14 +96,15 @@ public final class Exchange {
         if (declared > maxBodyBytes) {
             throw tooLarge();
         }
-        try {
-            byte[] bytes = Content.Source.asByteArrayAsync(request, maxBodyBytes).get();
+        try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+            // One byte more than allowed tells a body that is too large without reading all of it.
+            byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+            if (bytes.length > maxBodyBytes) {
+                throw tooLarge();
+            }
             return new String(bytes, StandardCharsets.UTF_8);
-        } catch (ExecutionException e) {
-            throw tooLarge();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FleetException(ProblemType.INTERNAL, null, "interrupted while reading the body");
+        } catch (java.io.IOException e) {
+            throw new FleetException(ProblemType.INVALID_INPUT, "body", "the body could not be read: " + e.getMessage());
         }
     }
 

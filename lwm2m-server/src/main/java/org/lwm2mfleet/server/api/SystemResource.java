@@ -15,10 +15,10 @@ public final class SystemResource {
 
     private final PrometheusMeterRegistry meters;
     private final Supplier<Map<DeviceStatus, Long>> deviceCounts;
-    private final Map<String, Object> endpoints;
+    private final Supplier<Map<String, Object>> endpoints;
 
     public SystemResource(PrometheusMeterRegistry meters, Supplier<Map<DeviceStatus, Long>> deviceCounts,
-            Map<String, Object> endpoints) {
+            Supplier<Map<String, Object>> endpoints) {
         this.meters = meters;
         this.deviceCounts = deviceCounts;
         this.endpoints = endpoints;
@@ -35,7 +35,7 @@ public final class SystemResource {
         Map<String, Long> devices = new LinkedHashMap<>();
         deviceCounts.get().forEach((status, count) -> devices.put(status.name().toLowerCase(Locale.ROOT), count));
         body.put("devices", devices);
-        body.put("endpoints", endpoints);
+        body.put("endpoints", endpoints.get());
         exchange.json(200, body);
     }
 

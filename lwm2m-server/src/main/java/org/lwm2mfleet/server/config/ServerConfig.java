@@ -114,6 +114,18 @@ public record ServerConfig(
                 requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
     }
 
+    public ServerConfig withRegistrationCleanupPeriod(Duration period) {
+        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
+                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
+                trustedCertificates, requestTimeout, maxRequestBodyBytes, period);
+    }
+
+    public ServerConfig withMaxRequestBodyBytes(int max) {
+        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
+                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
+                trustedCertificates, requestTimeout, max, registrationCleanupPeriod);
+    }
+
     public ServerConfig withModelsDir(Path dir) {
         return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                 databaseUrl, demo, demoDevices, allowUnknownCoap, dir, serverKey, serverCertificate,

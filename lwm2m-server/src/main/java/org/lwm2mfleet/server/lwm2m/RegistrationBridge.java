@@ -11,7 +11,7 @@ import org.eclipse.leshan.core.link.DefaultLinkSerializer;
 import org.eclipse.leshan.core.node.LwM2mPath;
 import org.eclipse.leshan.core.observation.Observation;
 import org.eclipse.leshan.core.request.BindingMode;
-import org.eclipse.leshan.core.util.Version;
+import org.eclipse.leshan.core.LwM2m.Version;
 import org.eclipse.leshan.server.queue.PresenceListener;
 import org.eclipse.leshan.server.registration.Registration;
 import org.eclipse.leshan.server.registration.RegistrationListener;

@@ -24,6 +24,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -36,9 +37,9 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.lwm2mfleet.server.config.InvalidConfigException;
 import org.lwm2mfleet.server.config.ServerConfig;
@@ -103,7 +104,7 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
             X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(holder);
 
             Files.createDirectories(keyFile.getParent());
-            writePrivate(keyFile, pem(pair.getPrivate()));
+            writePrivate(keyFile, pem(new PemObject("PRIVATE KEY", pair.getPrivate().getEncoded())));
             Files.writeString(certificateFile, pem(certificate));
             LOG.info("generated the server's DTLS key and self-signed certificate in {}", keyFile.getParent());
         } catch (GeneralSecurityException | OperatorCreationException e) {
@@ -135,16 +136,22 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
 
     private static PrivateKey readPrivateKey(Path file) {
         for (Object object : readPem(file, "server-key")) {
+            // Through the JDK's own "EC" key factory: Bouncy Castle's converter asks for "ECDSA", which SunEC lacks.
             try {
-                JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+                PrivateKeyInfo info;
                 if (object instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    // SEC1 ("EC PRIVATE KEY", as openssl writes it): the curve goes into the algorithm identifier.
+                    info = new PrivateKeyInfo(pair.getPublicKeyInfo().getAlgorithm(),
+                            pair.getPrivateKeyInfo().parsePrivateKey());
+                } else if (object instanceof PrivateKeyInfo pkcs8) {
+                    info = pkcs8;
+                } else {
+                    continue;
                 }
-                if (object instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
-                }
-            } catch (IOException e) {
-                throw new InvalidConfigException("server-key", "is not a usable private key: " + file);
+                return java.security.KeyFactory.getInstance("EC")
+                        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(info.getEncoded()));
+            } catch (IOException | GeneralSecurityException e) {
+                throw new InvalidConfigException("server-key", "is not an EC private key: " + file + " (" + e.getMessage() + ")");
             }
         }
         throw new InvalidConfigException("server-key", "holds no private key: " + file);

@@ -1,0 +1,263 @@
+package org.lwm2mfleet.sim.fleet;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.leshan.client.LeshanClient;
+import org.eclipse.leshan.client.LeshanClientBuilder;
+import org.eclipse.leshan.client.engine.DefaultRegistrationEngineFactory;
+import org.eclipse.leshan.client.object.Security;
+import org.eclipse.leshan.client.object.Server;
+import org.eclipse.leshan.client.observer.LwM2mClientObserverAdapter;
+import org.eclipse.leshan.client.resource.BaseInstanceEnablerFactory;
+import org.eclipse.leshan.client.resource.LwM2mInstanceEnabler;
+import org.eclipse.leshan.client.resource.LwM2mObjectEnabler;
+import org.eclipse.leshan.client.resource.ObjectsInitializer;
+import org.eclipse.leshan.client.servers.LwM2mServer;
+import org.eclipse.leshan.core.LwM2mId;
+import org.eclipse.leshan.core.request.BindingMode;
+import org.eclipse.leshan.core.request.RegisterRequest;
+import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpointsProvider;
+import org.eclipse.leshan.transport.californium.client.endpoint.coap.CoapClientProtocolProvider;
+import org.eclipse.leshan.transport.californium.client.endpoint.coaps.CoapsClientProtocolProvider;
+import org.lwm2mfleet.sim.objects.SimulatedInstance;
+import org.lwm2mfleet.sim.profiles.Profile;
+import org.lwm2mfleet.sim.profiles.Profile.DeviceObjects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One simulated device: a real Leshan client with a profile's objects and its own credentials. */
+public final class SimulatedDevice {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatedDevice.class);
+    private static final int SHORT_SERVER_ID = 123;
+    private static final BaseInstanceEnablerFactory NO_CREATE = new BaseInstanceEnablerFactory() {
+        @Override
+        public LwM2mInstanceEnabler create() {
+            throw new UnsupportedOperationException("simulated objects have fixed instances");
+        }
+    };
+
+    private final String endpoint;
+    private final Profile profile;
+    private final DeviceObjects objects;
+    private final LeshanClient client;
+    private final AtomicInteger registrations = new AtomicInteger();
+
+    private SimulatedDevice(Builder b) {
+        this.endpoint = b.endpoint;
+        this.profile = b.profile;
+        this.objects = profile.objects(b.clock, serialNumber(b.endpoint), b.firmwareVersion, b.seed);
+
+        ObjectsInitializer initializer = new ObjectsInitializer(Models.MODEL);
+        initializer.setInstancesForObject(LwM2mId.SECURITY, security(b.serverUri.toString(), b.security));
+        BindingMode binding = BindingMode.U;
+        initializer.setInstancesForObject(LwM2mId.SERVER,
+                new Server(SHORT_SERVER_ID, b.lifetime.toSeconds(), EnumSet.of(binding), false, binding));
+        objects.byObjectId().forEach((id, instance) -> {
+            initializer.setInstancesForObject(id, instance);
+            // Leshan wants a factory for Create; simulated objects have fixed instances, so Create is refused.
+            initializer.setFactoryForObject(id, NO_CREATE);
+        });
+        List<LwM2mObjectEnabler> enablers = initializer.createAll();
+
+        CaliforniumClientEndpointsProvider.Builder endpoints = new CaliforniumClientEndpointsProvider.Builder(
+                new CoapClientProtocolProvider(), new CoapsClientProtocolProvider());
+        endpoints.setClientAddress(b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri));
+
+        LeshanClientBuilder builder = new LeshanClientBuilder(endpoint);
+        builder.setObjects(enablers);
+        builder.setEndpointsProviders(endpoints.build());
+        builder.setRegistrationEngineFactory(new DefaultRegistrationEngineFactory()
+                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis()));
+        if (b.sharedExecutor != null) {
+            builder.setSharedExecutor(b.sharedExecutor);
+        }
+        this.client = builder.build();
+        client.addObserver(new LwM2mClientObserverAdapter() {
+            @Override
+            public void onRegistrationSuccess(LwM2mServer server, RegisterRequest request, String registrationId) {
+                registrations.incrementAndGet();
+                LOG.debug("{} registered as {}", endpoint, registrationId);
+            }
+        });
+        objects.device().onReboot(this::reboot);
+    }
+
+    public static Builder builder(String endpoint, Profile profile) {
+        return new Builder(endpoint, profile);
+    }
+
+    public void start() {
+        client.start();
+    }
+
+    public void stop(boolean deregister) {
+        client.stop(deregister);
+    }
+
+    public void destroy() {
+        client.destroy(true);
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    public Profile profile() {
+        return profile;
+    }
+
+    public LeshanClient client() {
+        return client;
+    }
+
+    /** The objects this device runs, to drive them (trigger a gas event, read the fan's state). */
+    public DeviceObjects objects() {
+        return objects;
+    }
+
+    public boolean isRegistered() {
+        return !client.getRegisteredServers().isEmpty();
+    }
+
+    /** How many times the device has registered successfully since it was built. */
+    public int registrationCount() {
+        return registrations.get();
+    }
+
+    /** Tells observers that time-varying resources changed; the fleet calls it periodically. */
+    public void tick() {
+        objects.byObjectId().values().forEach(SimulatedInstance::tick);
+    }
+
+    /** Execute on /3/0/4: answer first, then restart the client like a device that reboots. */
+    private void reboot() {
+        Thread rebooter = new Thread(() -> {
+            try {
+                TimeUnit.MILLISECONDS.sleep(200); // let the Execute response leave before the endpoint stops
+                client.stop(true);
+                client.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "reboot-" + endpoint);
+        rebooter.setDaemon(true);
+        rebooter.start();
+    }
+
+    private static Security security(String uri, DeviceSecurity security) {
+        return switch (security.mode()) {
+        case NONE -> Security.noSec(uri, SHORT_SERVER_ID);
+        case PSK -> Security.psk(uri, SHORT_SERVER_ID,
+                security.pskIdentity().getBytes(java.nio.charset.StandardCharsets.UTF_8), security.pskKey());
+        case RPK -> Security.rpk(uri, SHORT_SERVER_ID, security.keyPair().getPublic().getEncoded(),
+                security.keyPair().getPrivate().getEncoded(), security.serverPublicKey().getEncoded());
+        case X509 -> {
+            try {
+                yield Security.x509(uri, SHORT_SERVER_ID, security.certificate().getEncoded(),
+                        security.keyPair().getPrivate().getEncoded(), security.serverCertificate().getEncoded());
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IllegalArgumentException("unusable certificate", e);
+            }
+        }
+        };
+    }
+
+    /** A device talking to a loopback server binds to loopback too (tests and the demo never leave the machine). */
+    private static InetAddress loopbackFor(URI server) {
+        try {
+            InetAddress host = InetAddress.getByName(server.getHost());
+            return host.isLoopbackAddress() ? host : null;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("unknown server host " + server.getHost(), e);
+        }
+    }
+
+    private static String serialNumber(String endpoint) {
+        return String.format("SN%08X", endpoint.hashCode());
+    }
+
+    /** Everything a device can be configured with; only endpoint, profile and server are required. */
+    public static final class Builder {
+        private final String endpoint;
+        private final Profile profile;
+        private URI serverUri;
+        private DeviceSecurity security = DeviceSecurity.none();
+        private Duration lifetime = Duration.ofMinutes(5);
+        private Duration retryWait = Duration.ofSeconds(60);
+        private Clock clock = Clock.systemUTC();
+        private long seed;
+        private String firmwareVersion = "1.0.0";
+        private ScheduledExecutorService sharedExecutor;
+        private InetAddress localAddress;
+
+        private Builder(String endpoint, Profile profile) {
+            this.endpoint = Objects.requireNonNull(endpoint);
+            this.profile = Objects.requireNonNull(profile);
+            this.seed = endpoint.hashCode();
+        }
+
+        public Builder serverUri(URI serverUri) {
+            this.serverUri = serverUri;
+            return this;
+        }
+
+        public Builder security(DeviceSecurity security) {
+            this.security = security;
+            return this;
+        }
+
+        public Builder lifetime(Duration lifetime) {
+            this.lifetime = lifetime;
+            return this;
+        }
+
+        /** How long to wait before registering again after a failed attempt (Leshan's default is 10 minutes). */
+        public Builder retryWait(Duration retryWait) {
+            this.retryWait = retryWait;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder firmwareVersion(String firmwareVersion) {
+            this.firmwareVersion = firmwareVersion;
+            return this;
+        }
+
+        public Builder sharedExecutor(ScheduledExecutorService executor) {
+            this.sharedExecutor = executor;
+            return this;
+        }
+
+        public Builder localAddress(InetAddress localAddress) {
+            this.localAddress = localAddress;
+            return this;
+        }
+
+        public SimulatedDevice build() {
+            if (serverUri == null) {
+                throw new IllegalStateException("serverUri is required");
+            }
+            return new SimulatedDevice(this);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.lwm2mfleet.server;
+
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+
+import org.lwm2mfleet.server.config.ServerConfig;
+
+/** The real server on 127.0.0.1 with ephemeral ports and a fresh H2 database in a temporary folder. */
+public final class TestServer implements AutoCloseable {
+
+    private final ServerConfig config;
+    private FleetServer server;
+    private Api api;
+
+    private TestServer(ServerConfig config) throws Exception {
+        this.config = config;
+        boot();
+    }
+
+    public static TestServer start(Path dataDir) throws Exception {
+        return start(dataDir, c -> c);
+    }
+
+    public static TestServer start(Path dataDir, UnaryOperator<ServerConfig> customize) throws Exception {
+        return new TestServer(customize.apply(ServerConfig.defaults(dataDir).onLoopbackEphemeralPorts()));
+    }
+
+    private void boot() throws Exception {
+        server = FleetServer.start(config);
+        api = new Api(server.httpUri());
+    }
+
+    /** Stops the server and starts a new one on the same data folder (new ports). */
+    public void restart() throws Exception {
+        server.close();
+        boot();
+    }
+
+    public FleetServer server() {
+        return server;
+    }
+
+    public Api api() {
+        return api;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+    }
+}

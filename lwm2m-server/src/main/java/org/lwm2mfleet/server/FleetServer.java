@@ -30,7 +30,7 @@ import org.lwm2mfleet.server.device.DeviceStatus;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
 import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
-import org.lwm2mfleet.server.lwm2m.HandshakeFailureListener;
+import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
 import org.lwm2mfleet.server.lwm2m.ServerIdentity;
@@ -104,7 +104,7 @@ public final class FleetServer implements AutoCloseable {
         // LwM2M: Leshan with our security store, authorizer and registration bridge.
         LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
                 new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
-                new HandshakeFailureListener(meters, events));
+                new DtlsFailureListener(meters, events));
         RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
         leshan.getRegistrationService().addListener(bridge);
         leshan.getPresenceService().addListener(bridge);

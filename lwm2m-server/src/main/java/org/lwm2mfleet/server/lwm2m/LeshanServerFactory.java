@@ -5,7 +5,7 @@ import java.util.List;
 
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.scandium.config.DtlsConfig;
-import org.eclipse.californium.scandium.dtls.SessionListener;
+import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.dtls.cipher.CipherSuite;
 import org.eclipse.leshan.core.endpoint.Protocol;
 import org.eclipse.leshan.core.model.ObjectModel;
@@ -14,6 +14,7 @@ import org.eclipse.leshan.server.LeshanServerBuilder;
 import org.eclipse.leshan.server.model.VersionedModelProvider;
 import org.eclipse.leshan.server.registration.InMemoryRegistrationStore;
 import org.eclipse.leshan.server.security.Authorizer;
+import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpoint;
 import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpointsProvider;
 import org.eclipse.leshan.transport.californium.server.endpoint.coap.CoapServerProtocolProvider;
 import org.eclipse.leshan.transport.californium.server.endpoint.coaps.CoapsServerProtocolProvider;
@@ -40,10 +41,10 @@ public final class LeshanServerFactory {
     }
 
     public static LeshanServer create(ServerConfig config, ServerIdentity identity, List<ObjectModel> models,
-            FleetSecurityStore securityStore, Authorizer authorizer, SessionListener handshakeListener) {
+            FleetSecurityStore securityStore, Authorizer authorizer, DtlsFailureListener dtlsFailures) {
         CaliforniumServerEndpointsProvider.Builder endpoints = new CaliforniumServerEndpointsProvider.Builder(
                 new CoapServerProtocolProvider(),
-                new CoapsServerProtocolProvider(dtls -> dtls.setSessionListener(handshakeListener)));
+                new CoapsServerProtocolProvider(dtls -> dtls.setConnectionListener(dtlsFailures)));
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);
@@ -63,6 +64,9 @@ public final class LeshanServerFactory {
         if (!identity.trustedCertificates().isEmpty()) {
             builder.setTrustedCertificates(identity.trustedCertificates().toArray(new java.security.cert.X509Certificate[0]));
         }
-        return builder.build();
+        LeshanServer server = builder.build();
+        CaliforniumServerEndpoint coaps = (CaliforniumServerEndpoint) server.getEndpoint(Protocol.COAPS);
+        ((DTLSConnector) coaps.getCoapEndpoint().getConnector()).setAlertHandler(dtlsFailures);
+        return server;
     }
 }

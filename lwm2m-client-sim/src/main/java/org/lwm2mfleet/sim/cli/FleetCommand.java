@@ -1,0 +1,71 @@
+package org.lwm2mfleet.sim.cli;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.lwm2mfleet.sim.fleet.FleetSpec;
+import org.lwm2mfleet.sim.fleet.SecurityMode;
+import org.lwm2mfleet.sim.fleet.SimulatedFleet;
+import org.lwm2mfleet.sim.profiles.Profile;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fleet}: many simulated devices in this process until Ctrl-C. */
+@Command(name = "fleet", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a fleet of simulated devices in this process until stopped.")
+final class FleetCommand implements Callable<Integer> {
+
+    @Option(names = "--server", required = true, paramLabel = "URI", description = "coap://host:5683 or coaps://host:5684")
+    URI server;
+
+    @Option(names = "--count", defaultValue = "10", description = "Number of devices (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--pattern", defaultValue = "sim-%05d",
+            description = "Endpoint names, a String.format pattern numbered from 1 (default: ${DEFAULT-VALUE}).")
+    String pattern;
+
+    @Option(names = "--profiles", split = ",", defaultValue = "electricity-meter,water-meter,environment-sensor,gas-detector,ventilation-fan",
+            description = "Profiles, assigned round-robin (default: all five).")
+    List<String> profiles;
+
+    @Mixin
+    SecurityOptions security;
+
+    @Option(names = "--stagger", defaultValue = "PT10S", paramLabel = "DURATION",
+            description = "Spread the starts over this time, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration stagger;
+
+    @Option(names = "--lifetime", defaultValue = "PT5M", paramLabel = "DURATION",
+            description = "Registration lifetime, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration lifetime;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the value models (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (security.mode() != SecurityMode.NONE && security.fleetSecret == null) {
+            System.err.println("--fleet-secret is required for --security " + security.security);
+            return 2;
+        }
+        FleetSpec spec = new FleetSpec(server, pattern, count, profiles.stream().map(Profile::parse).toList(),
+                security.mode(), security.fleetSecret, security.serverPublicKey(), security.serverCertificate(),
+                lifetime, stagger, seed);
+        SimulatedFleet fleet = SimulatedFleet.create(spec);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            fleet.close();
+            stopped.countDown();
+        }));
+        fleet.start();
+        System.out.printf("fleet of %d devices starting against %s; Ctrl-C to stop%n", count, server);
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,52 @@
+package org.lwm2mfleet.sim.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.security.cert.X509Certificate;
+
+import org.junit.jupiter.api.Test;
+
+class FleetCredentialsTest {
+
+    @Test
+    void sameSecretAndEndpointGiveTheSameCredentials() {
+        assertThat(FleetCredentials.pskKey("s", "dev-1")).isEqualTo(FleetCredentials.pskKey("s", "dev-1"))
+                .hasSize(16);
+        assertThat(FleetCredentials.rpkKeyPair("s", "dev-1").getPublic())
+                .isEqualTo(FleetCredentials.rpkKeyPair("s", "dev-1").getPublic());
+    }
+
+    @Test
+    void differentEndpointsOrSecretsGiveDifferentCredentials() {
+        assertThat(FleetCredentials.pskKey("s", "dev-1")).isNotEqualTo(FleetCredentials.pskKey("s", "dev-2"));
+        assertThat(FleetCredentials.pskKey("s", "dev-1")).isNotEqualTo(FleetCredentials.pskKey("t", "dev-1"));
+        assertThat(FleetCredentials.rpkKeyPair("s", "dev-1").getPublic())
+                .isNotEqualTo(FleetCredentials.rpkKeyPair("s", "dev-2").getPublic());
+    }
+
+    @Test
+    void deviceCertificateHasTheEndpointAsCnAndVerifiesAgainstTheFleetCa() {
+        X509Certificate certificate = FleetCredentials.deviceCertificate("s", "dev-1");
+        assertThat(certificate.getSubjectX500Principal().getName()).isEqualTo("CN=dev-1");
+        assertThat(certificate.getPublicKey()).isEqualTo(FleetCredentials.rpkKeyPair("s", "dev-1").getPublic());
+        // Any CA certificate from the same secret: same subject, same key.
+        X509Certificate ca = FleetCredentials.caCertificate("s");
+        assertThatCode(() -> certificate.verify(ca.getPublicKey())).doesNotThrowAnyException();
+        assertThat(certificate.getIssuerX500Principal()).isEqualTo(ca.getSubjectX500Principal());
+        assertThat(ca.getBasicConstraints()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void derivedPrivateKeySignsForItsPublicKey() throws Exception {
+        var pair = FleetCredentials.rpkKeyPair("s", "dev-9");
+        java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+        signer.initSign(pair.getPrivate());
+        signer.update(new byte[] { 1, 2, 3 });
+        byte[] signature = signer.sign();
+        java.security.Signature verifier = java.security.Signature.getInstance("SHA256withECDSA");
+        verifier.initVerify(pair.getPublic());
+        verifier.update(new byte[] { 1, 2, 3 });
+        assertThat(verifier.verify(signature)).isTrue();
+    }
+}

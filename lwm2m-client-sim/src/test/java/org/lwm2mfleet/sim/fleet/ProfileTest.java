@@ -1,0 +1,45 @@
+package org.lwm2mfleet.sim.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+
+import org.junit.jupiter.api.Test;
+import org.lwm2mfleet.sim.profiles.Profile;
+
+class ProfileTest {
+
+    @Test
+    void everyProfileHasDeviceAndConnectivityAndObjectsOfTheModels() {
+        for (Profile profile : Profile.values()) {
+            var objects = profile.objects(Clock.systemUTC(), "SN1", "1.0.0", 1).byObjectId();
+            assertThat(objects).containsKeys(3, 4);
+            for (int objectId : objects.keySet()) {
+                assertThat(Models.MODEL.getObjectModel(objectId)).as("model of %d", objectId).isNotNull();
+            }
+        }
+        assertThat(Profile.ELECTRICITY_METER.objects(Clock.systemUTC(), "SN", "1", 1).byObjectId())
+                .containsKeys(3305, 3331);
+        assertThat(Profile.VENTILATION_FAN.objects(Clock.systemUTC(), "SN", "1", 1).byObjectId())
+                .containsKeys(3306, 3342, 10366);
+    }
+
+    @Test
+    void profilesParseFromTheirCommandLineNames() {
+        assertThat(Profile.parse("gas-detector")).isEqualTo(Profile.GAS_DETECTOR);
+        assertThat(Profile.parse("WATER_METER")).isEqualTo(Profile.WATER_METER);
+        assertThatThrownBy(() -> Profile.parse("toaster")).hasMessageContaining("electricity-meter");
+    }
+
+    @Test
+    void fleetNamesAndProfilesAreAssignedInOrder() {
+        FleetSpec spec = new FleetSpec(java.net.URI.create("coap://127.0.0.1:5683"), "m-%03d", 4,
+                java.util.List.of(Profile.WATER_METER, Profile.GAS_DETECTOR), SecurityMode.NONE, null, null, null,
+                java.time.Duration.ofMinutes(5), java.time.Duration.ZERO, 1);
+        assertThat(spec.endpoint(1)).isEqualTo("m-001");
+        assertThat(spec.profile(1)).isEqualTo(Profile.WATER_METER);
+        assertThat(spec.profile(2)).isEqualTo(Profile.GAS_DETECTOR);
+        assertThat(spec.profile(3)).isEqualTo(Profile.WATER_METER);
+    }
+}

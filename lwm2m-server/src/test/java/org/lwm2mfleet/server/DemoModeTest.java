@@ -1,0 +1,44 @@
+package org.lwm2mfleet.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Demo mode: simulated devices of every profile, provisioned with PSK, come online by themselves. */
+class DemoModeTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void demoFleetRegistersOverDtlsAndReportsBelievableValues() throws Exception {
+        try (TestServer server = TestServer.start(dir, c -> c.withDemo(true, 5))) {
+            JsonNode online = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> server.api().get("/api/v1/devices?status=online&tag=demo").json(),
+                    page -> page.get("items").size() == 5);
+            assertThat(online.get("items").findValuesAsText("endpoint")).containsExactlyInAnyOrder(
+                    "demo-electricity-meter-1", "demo-water-meter-1", "demo-environment-sensor-1",
+                    "demo-gas-detector-1", "demo-ventilation-fan-1");
+            assertThat(online.get("items").findValuesAsText("kind")).containsOnly("psk");
+
+            JsonNode temperature = server.api().get("/api/v1/devices/demo-environment-sensor-1/objects/3303/0/5700")
+                    .json();
+            assertThat(temperature.get("name").asText()).isEqualTo("Sensor Value");
+            assertThat(temperature.get("value").asDouble()).isBetween(-10.0, 40.0);
+
+            JsonNode energy = server.api().get("/api/v1/devices/demo-electricity-meter-1/objects/3331/0/5700").json();
+            assertThat(energy.get("value").asDouble()).isPositive();
+
+            JsonNode withTemperature = server.api().get("/api/v1/devices?object=3303").json();
+            assertThat(withTemperature.get("items").findValuesAsText("endpoint"))
+                    .containsExactly("demo-environment-sensor-1");
+        }
+    }
+}

@@ -34,6 +34,7 @@ import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
 import org.lwm2mfleet.server.lwm2m.ServerIdentity;
+import org.lwm2mfleet.server.models.ModelResource;
 import org.lwm2mfleet.server.ops.DeviceOperations;
 import org.lwm2mfleet.server.ops.OperationsResource;
 import org.lwm2mfleet.server.store.Database;
@@ -120,6 +121,7 @@ public final class FleetServer implements AutoCloseable {
             return model == null ? null : model.name;
         }).register(router);
         new OperationsResource(operations).register(router);
+        new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);

@@ -59,7 +59,7 @@ final class NodeJson {
         ObjectModel objectModel = model.getObjectModel(object.getId());
         Map<String, Object> json = described("/" + object.getId(), objectModel == null ? null : objectModel.name);
         List<Object> instances = new ArrayList<>();
-        for (LwM2mObjectInstance instance : object.getInstances().values()) {
+        for (LwM2mObjectInstance instance : new java.util.TreeMap<>(object.getInstances()).values()) {
             instances.add(instance(object.getId(), instance, model));
         }
         json.put("instances", instances);
@@ -71,7 +71,7 @@ final class NodeJson {
         Map<String, Object> json = described("/" + objectId + "/" + instance.getId(),
                 objectModel == null ? null : objectModel.name);
         List<Object> resources = new ArrayList<>();
-        for (LwM2mResource resource : instance.getResources().values()) {
+        for (LwM2mResource resource : new java.util.TreeMap<>(instance.getResources()).values()) {
             resources.add(resource(objectId, instance.getId(), resource, model));
         }
         json.put("resources", resources);

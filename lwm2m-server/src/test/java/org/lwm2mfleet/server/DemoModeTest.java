@@ -19,7 +19,7 @@ class DemoModeTest {
 
     @Test
     void demoFleetRegistersOverDtlsAndReportsBelievableValues() throws Exception {
-        try (TestServer server = TestServer.start(dir, c -> c.withDemo(true, 5))) {
+        try (TestServer server = TestServer.start(dir, c -> c.demo(true).demoDevices(5))) {
             JsonNode online = await().atMost(Duration.ofSeconds(30)).until(
                     () -> server.api().get("/api/v1/devices?status=online&tag=demo").json(),
                     page -> page.get("items").size() == 5);

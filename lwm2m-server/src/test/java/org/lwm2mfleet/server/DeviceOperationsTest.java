@@ -30,7 +30,7 @@ class DeviceOperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir, c -> c.withRequestTimeout(Duration.ofSeconds(2)));
+        server = TestServer.start(dir, c -> c.requestTimeout(Duration.ofSeconds(2)));
         for (String endpoint : new String[] { "fan-1", "silent-1", "asleep-1" }) {
             Devices.provisionPsk(server.api(), endpoint, endpoint, FleetCredentials.pskKey(SECRET, endpoint));
         }

@@ -29,7 +29,7 @@ class ObjectModelsApiTest {
                 .replace("<Name>Temperature</Name>", "<Name>Acme Probe</Name>")
                 .replace("urn:oma:lwm2m:ext:3303", "urn:oma:lwm2m:x:33000"));
 
-        try (TestServer server = TestServer.start(dir.resolve("data"), c -> c.withModelsDir(models))) {
+        try (TestServer server = TestServer.start(dir.resolve("data"), c -> c.modelsDir(models))) {
             JsonNode vendor = server.api().get("/api/v1/objects/33000").json();
             assertThat(vendor.get("name").asText()).isEqualTo("Acme Probe");
             JsonNode device = server.api().get("/api/v1/objects/3").json();
@@ -48,7 +48,7 @@ class ObjectModelsApiTest {
         Path models = Files.createDirectories(dir.resolve("models"));
         Files.writeString(models.resolve("broken-vendor.xml"), "<LWM2M><Object>");
 
-        assertThatThrownBy(() -> TestServer.start(dir.resolve("data"), c -> c.withModelsDir(models)))
+        assertThatThrownBy(() -> TestServer.start(dir.resolve("data"), c -> c.modelsDir(models)))
                 .isInstanceOf(InvalidModelsException.class).hasMessageContaining("broken-vendor.xml");
     }
 }

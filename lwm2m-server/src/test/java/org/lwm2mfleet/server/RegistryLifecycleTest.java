@@ -26,7 +26,7 @@ class RegistryLifecycleTest {
     @Test
     void deregistrationAndExpiryMakeDevicesOffline() throws Exception {
         try (TestServer server = TestServer.start(dir,
-                c -> c.withRegistrationCleanupPeriod(Duration.ofSeconds(1)));
+                c -> c.registrationCleanupPeriod(Duration.ofSeconds(1)));
                 Devices devices = new Devices()) {
             Devices.provisionPsk(server.api(), "leaving", "leaving", FleetCredentials.pskKey(SECRET, "leaving"));
             Devices.provisionPsk(server.api(), "vanishing", "vanishing",

@@ -21,7 +21,7 @@ class RestValidationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir, c -> c.withMaxRequestBodyBytes(4096));
+        server = TestServer.start(dir, c -> c.maxRequestBodyBytes(4096));
     }
 
     @AfterAll

@@ -35,7 +35,7 @@ class SecureRegistrationTest {
     static void startServer() throws Exception {
         Path ca = dir.resolve("fleet-ca.pem");
         Files.writeString(ca, FleetCredentials.toPem(FleetCredentials.caCertificate(SECRET)));
-        server = TestServer.start(dir.resolve("data"), c -> c.withTrustedCertificates(ca));
+        server = TestServer.start(dir.resolve("data"), c -> c.trustedCertificates(ca));
     }
 
     @AfterAll

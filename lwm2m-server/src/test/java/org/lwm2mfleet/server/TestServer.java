@@ -1,7 +1,7 @@
 package org.lwm2mfleet.server;
 
 import java.nio.file.Path;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 
 import org.lwm2mfleet.server.config.ServerConfig;
 
@@ -18,11 +18,15 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Path dataDir) throws Exception {
-        return start(dataDir, c -> c);
+        return start(dataDir, c -> {
+        });
     }
 
-    public static TestServer start(Path dataDir, UnaryOperator<ServerConfig> customize) throws Exception {
-        return new TestServer(customize.apply(ServerConfig.defaults(dataDir).onLoopbackEphemeralPorts()));
+    /** @param customize changes to the defaults (loopback, ephemeral ports, fresh H2 in {@code dataDir}) */
+    public static TestServer start(Path dataDir, Consumer<ServerConfig.Builder> customize) throws Exception {
+        ServerConfig.Builder builder = ServerConfig.builder(dataDir).loopbackEphemeralPorts();
+        customize.accept(builder);
+        return new TestServer(builder.build());
     }
 
     private void boot() throws Exception {

@@ -78,8 +78,11 @@ public class ServerCommand {
     Duration registrationCleanupPeriod;
 
     public ServerConfig toConfig() {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
-                trustedCertificates, requestTimeout, maxRequestBody, registrationCleanupPeriod);
+        return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
+                .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
+                .demo(demo).demoDevices(demoDevices).allowUnknownCoap(allowUnknownCoap).modelsDir(modelsDir)
+                .serverKey(serverKey).serverCertificate(serverCertificate).trustedCertificates(trustedCertificates)
+                .requestTimeout(requestTimeout).maxRequestBodyBytes(maxRequestBody)
+                .registrationCleanupPeriod(registrationCleanupPeriod).build();
     }
 }

@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * Everything the server is configured with, validated once at start. Built by {@link ServerCommand} from flags, the
- * environment and a config file; tests build it directly with {@link #defaults(Path)} and the {@code with...} copies.
+ * environment and a config file; tests build it with {@link #builder(Path)}.
  *
  * @param bindAddress address the HTTP, CoAP and CoAPS sockets bind to unless their own address is set
  * @param httpPort HTTP port; 0 picks a free one
@@ -71,65 +71,160 @@ public record ServerConfig(
         }
     }
 
-    /** The defaults of the command line, on loopback with the standard ports. */
-    public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig("0.0.0.0", 8080, null, 5683, null, 5684, dataDir, null, false, 10, false, null, null,
-                null, null, Duration.ofSeconds(10), 1024 * 1024, Duration.ofSeconds(10));
+    /** The command line's defaults, with the standard ports on every address; change what differs. */
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
     }
 
-    /** Every socket on 127.0.0.1 with ports picked by the system: what tests use. */
-    public ServerConfig onLoopbackEphemeralPorts() {
-        return new ServerConfig("127.0.0.1", 0, null, 0, null, 0, dataDir, databaseUrl, demo, demoDevices,
-                allowUnknownCoap, modelsDir, serverKey, serverCertificate, trustedCertificates, requestTimeout,
-                maxRequestBodyBytes, registrationCleanupPeriod);
+    /** A builder holding this configuration, to derive another from it. */
+    public Builder toBuilder() {
+        Builder b = new Builder(dataDir);
+        b.bindAddress = bindAddress;
+        b.httpPort = httpPort;
+        b.coapAddress = coapAddress;
+        b.coapPort = coapPort;
+        b.coapsAddress = coapsAddress;
+        b.coapsPort = coapsPort;
+        b.databaseUrl = databaseUrl;
+        b.demo = demo;
+        b.demoDevices = demoDevices;
+        b.allowUnknownCoap = allowUnknownCoap;
+        b.modelsDir = modelsDir;
+        b.serverKey = serverKey;
+        b.serverCertificate = serverCertificate;
+        b.trustedCertificates = trustedCertificates;
+        b.requestTimeout = requestTimeout;
+        b.maxRequestBodyBytes = maxRequestBodyBytes;
+        b.registrationCleanupPeriod = registrationCleanupPeriod;
+        return b;
     }
 
-    public ServerConfig withDemo(boolean demo, int demoDevices) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
-                trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
-    }
+    /** Builds a {@link ServerConfig}; the record's constructor validates it. Defaults are the command line's. */
+    public static final class Builder {
+        private final Path dataDir;
+        private String bindAddress = "0.0.0.0";
+        private int httpPort = 8080;
+        private String coapAddress;
+        private int coapPort = 5683;
+        private String coapsAddress;
+        private int coapsPort = 5684;
+        private String databaseUrl;
+        private boolean demo;
+        private int demoDevices = 10;
+        private boolean allowUnknownCoap;
+        private Path modelsDir;
+        private Path serverKey;
+        private Path serverCertificate;
+        private Path trustedCertificates;
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private int maxRequestBodyBytes = 1024 * 1024;
+        private Duration registrationCleanupPeriod = Duration.ofSeconds(10);
 
-    public ServerConfig withAllowUnknownCoap(boolean allow) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allow, modelsDir, serverKey, serverCertificate, trustedCertificates,
-                requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
-    }
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
 
-    public ServerConfig withTrustedCertificates(Path trusted) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate, trusted,
-                requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
-    }
+        /** Every socket on 127.0.0.1 with ports picked by the system: what tests use. */
+        public Builder loopbackEphemeralPorts() {
+            bindAddress = "127.0.0.1";
+            coapAddress = null;
+            coapsAddress = null;
+            httpPort = 0;
+            coapPort = 0;
+            coapsPort = 0;
+            return this;
+        }
 
-    public ServerConfig withRequestTimeout(Duration timeout) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
-                trustedCertificates, timeout, maxRequestBodyBytes, registrationCleanupPeriod);
-    }
+        public Builder bindAddress(String address) {
+            this.bindAddress = address;
+            return this;
+        }
 
-    public ServerConfig withPorts(int http, int coap, int coaps) {
-        return new ServerConfig(bindAddress, http, coapAddress, coap, coapsAddress, coaps, dataDir, databaseUrl, demo,
-                demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate, trustedCertificates,
-                requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
-    }
+        public Builder httpPort(int port) {
+            this.httpPort = port;
+            return this;
+        }
 
-    public ServerConfig withRegistrationCleanupPeriod(Duration period) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
-                trustedCertificates, requestTimeout, maxRequestBodyBytes, period);
-    }
+        public Builder coapAddress(String address) {
+            this.coapAddress = address;
+            return this;
+        }
 
-    public ServerConfig withMaxRequestBodyBytes(int max) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
-                trustedCertificates, requestTimeout, max, registrationCleanupPeriod);
-    }
+        public Builder coapPort(int port) {
+            this.coapPort = port;
+            return this;
+        }
 
-    public ServerConfig withModelsDir(Path dir) {
-        return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                databaseUrl, demo, demoDevices, allowUnknownCoap, dir, serverKey, serverCertificate,
-                trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
+        public Builder coapsAddress(String address) {
+            this.coapsAddress = address;
+            return this;
+        }
+
+        public Builder coapsPort(int port) {
+            this.coapsPort = port;
+            return this;
+        }
+
+        public Builder databaseUrl(String url) {
+            this.databaseUrl = url;
+            return this;
+        }
+
+        public Builder demo(boolean demo) {
+            this.demo = demo;
+            return this;
+        }
+
+        public Builder demoDevices(int count) {
+            this.demoDevices = count;
+            return this;
+        }
+
+        public Builder allowUnknownCoap(boolean allow) {
+            this.allowUnknownCoap = allow;
+            return this;
+        }
+
+        public Builder modelsDir(Path dir) {
+            this.modelsDir = dir;
+            return this;
+        }
+
+        public Builder serverKey(Path key) {
+            this.serverKey = key;
+            return this;
+        }
+
+        public Builder serverCertificate(Path certificate) {
+            this.serverCertificate = certificate;
+            return this;
+        }
+
+        public Builder trustedCertificates(Path trusted) {
+            this.trustedCertificates = trusted;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        public Builder maxRequestBodyBytes(int max) {
+            this.maxRequestBodyBytes = max;
+            return this;
+        }
+
+        public Builder registrationCleanupPeriod(Duration period) {
+            this.registrationCleanupPeriod = period;
+            return this;
+        }
+
+        public ServerConfig build() {
+            return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
+                    databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
+                    trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
+        }
     }
 
     /** Demo mode lets unknown devices in over plain CoAP; otherwise only the explicit option does. */

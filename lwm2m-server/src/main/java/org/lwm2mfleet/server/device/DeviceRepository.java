@@ -123,7 +123,9 @@ final class DeviceRepository {
         return all;
     }
 
-    void recordRegistration(String endpoint, DeviceRegistration registration, DeviceStatus status) {
+    /** @param objectsChanged false when the announced objects are the stored ones (most updates): keep those rows */
+    void recordRegistration(String endpoint, DeviceRegistration registration, DeviceStatus status,
+            boolean objectsChanged) {
         jdbc.update("UPDATE devices SET status = ?, registration_id = ?, lwm2m_version = ?, binding = ?,"
                 + " queue_mode = ?, lifetime_s = ?, object_links = ?, peer_address = ?, security_mode = ?,"
                 + " registered_at = ?, last_update = ? WHERE endpoint = ?", status.name(),
@@ -131,6 +133,9 @@ final class DeviceRepository {
                 registration.queueMode(), registration.lifetime().toSeconds(), registration.objectLinks(),
                 registration.peerAddress(), registration.securityMode(), registration.registeredAt(),
                 registration.lastUpdate(), endpoint);
+        if (!objectsChanged) {
+            return;
+        }
         jdbc.update("DELETE FROM device_objects WHERE endpoint = ?", endpoint);
         for (AnnouncedObject object : registration.objects()) {
             jdbc.update("MERGE INTO device_objects (endpoint, object_id, instance_id, object_version)"

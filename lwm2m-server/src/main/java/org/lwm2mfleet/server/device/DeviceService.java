@@ -180,17 +180,18 @@ public final class DeviceService implements AutoCloseable {
                 LOG.info("unprovisioned device added to the registry endpoint={}", endpoint);
             }
             repository.jdbc().inTransaction(() -> {
-                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE);
+                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE, true);
                 return null;
             });
             events.publish(EventTypes.REGISTERED, endpoint, registrationData(registration));
         });
     }
 
-    public void updated(String endpoint, DeviceRegistration registration) {
+    /** @param objectsChanged whether the update carried new object links */
+    public void updated(String endpoint, DeviceRegistration registration, boolean objectsChanged) {
         registryWriter.execute(() -> {
             repository.jdbc().inTransaction(() -> {
-                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE);
+                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE, objectsChanged);
                 return null;
             });
             events.publish(EventTypes.UPDATED, endpoint, registrationData(registration));

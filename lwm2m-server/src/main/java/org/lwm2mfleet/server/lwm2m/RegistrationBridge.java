@@ -60,7 +60,7 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
     public void updated(RegistrationUpdate update, Registration updatedReg, Registration previousReg) {
         LOG.debug("updated endpoint={}", updatedReg.getEndpoint());
         count("updated");
-        devices.updated(updatedReg.getEndpoint(), facts(updatedReg));
+        devices.updated(updatedReg.getEndpoint(), facts(updatedReg), update.getObjectLinks() != null);
     }
 
     @Override

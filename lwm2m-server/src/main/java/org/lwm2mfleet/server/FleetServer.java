@@ -3,6 +3,7 @@ package org.lwm2mfleet.server;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +29,23 @@ import org.lwm2mfleet.server.device.DeviceResource;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.device.DeviceStatus;
 import org.lwm2mfleet.server.events.EventBus;
+import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
 import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
 import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
+import org.lwm2mfleet.server.lwm2m.ReportingBridge;
 import org.lwm2mfleet.server.lwm2m.ServerIdentity;
 import org.lwm2mfleet.server.models.ModelResource;
 import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.ops.ObservationRegistry;
+import org.lwm2mfleet.server.ops.ObservationRestorer;
+import org.lwm2mfleet.server.ops.OperationLog;
 import org.lwm2mfleet.server.ops.OperationsResource;
+import org.lwm2mfleet.server.telemetry.TelemetryResource;
+import org.lwm2mfleet.server.telemetry.TelemetryService;
+import org.lwm2mfleet.server.telemetry.TelemetryWriter;
 import org.lwm2mfleet.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,10 +71,13 @@ public final class FleetServer implements AutoCloseable {
     private final EventStreamHandler eventStream;
     private final ServerIdentity identity;
     private final EventBus events;
+    /** Background writers and jobs, closed after the sockets so that what they hold is stored. */
+    private final List<AutoCloseable> workers;
     private DemoFleet demo;
 
     private FleetServer(Database database, DeviceService devices, LeshanServer leshan, Server http,
-            EventStreamHandler eventStream, ServerIdentity identity, EventBus events) {
+            EventStreamHandler eventStream, ServerIdentity identity, EventBus events, List<AutoCloseable> workers) {
+        this.workers = workers;
         this.database = database;
         this.devices = devices;
         this.leshan = leshan;
@@ -110,7 +122,22 @@ public final class FleetServer implements AutoCloseable {
         leshan.getRegistrationService().addListener(bridge);
         leshan.getPresenceService().addListener(bridge);
         devices.setLiveRegistrations(bridge);
-        DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters);
+        // Operations and observations on devices, and their log.
+        OperationLog operationLog = new OperationLog(database.jdbc());
+        events.subscribe(e -> EventTypes.DELETED.equals(e.type()), e -> operationLog.deleteAll(e.endpoint()));
+        ObservationRegistry observations = new ObservationRegistry(database.jdbc(), clock);
+        DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters,
+                operationLog, observations, clock);
+        new ObservationRestorer(observations, operations, events);
+
+        // Telemetry: notifications and Send reports into time series, written in batches off the CoAP threads.
+        TelemetryWriter telemetryWriter = new TelemetryWriter(database.dataSource(), config.telemetryBacklog(), 500,
+                Duration.ofMillis(100), meters);
+        TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
+                Duration.ofMinutes(1), events);
+        ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock);
+        leshan.getObservationService().addListener(reporting);
+        leshan.getSendService().addListener(reporting);
 
         // HTTP: REST, event stream, health and metrics, console.
         EventStreamHandler eventStream = new EventStreamHandler(events);
@@ -120,7 +147,8 @@ public final class FleetServer implements AutoCloseable {
                     : modelRepository.getObjectModel(id, version);
             return model == null ? null : model.name;
         }).register(router);
-        new OperationsResource(operations).register(router);
+        new OperationsResource(operations, operationLog, observations, devices).register(router);
+        new TelemetryResource(telemetry, devices).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
 
@@ -137,7 +165,8 @@ public final class FleetServer implements AutoCloseable {
         console.setDirAllowed(false);
         http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
 
-        FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events);
+        FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
+                List.of(operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
         leshan.start();
         http.start();
@@ -208,6 +237,9 @@ public final class FleetServer implements AutoCloseable {
         eventStream.close();
         http.stop();
         leshan.destroy();
+        for (AutoCloseable worker : workers) {
+            worker.close();
+        }
         devices.close();
         database.close();
         LOG.info("LwM2M Fleet stopped");

@@ -77,12 +77,19 @@ public class ServerCommand {
     @Option(names = "--registration-cleanup-period", defaultValue = "PT10S", paramLabel = "DURATION", description = "How often expired registrations are looked for, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration registrationCleanupPeriod;
 
+    @Option(names = "--telemetry-retention", defaultValue = "P30D", paramLabel = "DURATION", description = "How long reported values are kept, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration telemetryRetention;
+
+    @Option(names = "--telemetry-backlog", defaultValue = "100000", paramLabel = "POINTS", description = "Reported values that may wait for the database before new ones are dropped (default: ${DEFAULT-VALUE}).")
+    int telemetryBacklog;
+
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
                 .demo(demo).demoDevices(demoDevices).allowUnknownCoap(allowUnknownCoap).modelsDir(modelsDir)
                 .serverKey(serverKey).serverCertificate(serverCertificate).trustedCertificates(trustedCertificates)
                 .requestTimeout(requestTimeout).maxRequestBodyBytes(maxRequestBody)
-                .registrationCleanupPeriod(registrationCleanupPeriod).build();
+                .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
+                .telemetryBacklog(telemetryBacklog).build();
     }
 }

@@ -25,6 +25,8 @@ import java.time.Duration;
  * @param requestTimeout how long a request to a device may take before the caller gets a timeout
  * @param maxRequestBodyBytes the largest REST request body accepted
  * @param registrationCleanupPeriod how often expired registrations are looked for
+ * @param telemetryRetention how long reported values are kept
+ * @param telemetryBacklog how many reported values may wait for the database before new ones are dropped
  */
 public record ServerConfig(
         String bindAddress,
@@ -44,7 +46,9 @@ public record ServerConfig(
         Path trustedCertificates,
         Duration requestTimeout,
         int maxRequestBodyBytes,
-        Duration registrationCleanupPeriod) {
+        Duration registrationCleanupPeriod,
+        Duration telemetryRetention,
+        int telemetryBacklog) {
 
     public ServerConfig {
         requirePort("http-port", httpPort);
@@ -68,6 +72,12 @@ public record ServerConfig(
         }
         if (registrationCleanupPeriod == null || registrationCleanupPeriod.toSeconds() < 1) {
             throw new InvalidConfigException("registration-cleanup-period", "must be at least 1 s");
+        }
+        if (telemetryRetention == null || telemetryRetention.toMinutes() < 1) {
+            throw new InvalidConfigException("telemetry-retention", "must be at least 1 minute");
+        }
+        if (telemetryBacklog < 1000) {
+            throw new InvalidConfigException("telemetry-backlog", "must be at least 1000");
         }
     }
 
@@ -96,6 +106,8 @@ public record ServerConfig(
         b.requestTimeout = requestTimeout;
         b.maxRequestBodyBytes = maxRequestBodyBytes;
         b.registrationCleanupPeriod = registrationCleanupPeriod;
+        b.telemetryRetention = telemetryRetention;
+        b.telemetryBacklog = telemetryBacklog;
         return b;
     }
 
@@ -119,6 +131,8 @@ public record ServerConfig(
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int maxRequestBodyBytes = 1024 * 1024;
         private Duration registrationCleanupPeriod = Duration.ofSeconds(10);
+        private Duration telemetryRetention = Duration.ofDays(30);
+        private int telemetryBacklog = 100_000;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -220,10 +234,21 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder telemetryRetention(Duration retention) {
+            this.telemetryRetention = retention;
+            return this;
+        }
+
+        public Builder telemetryBacklog(int points) {
+            this.telemetryBacklog = points;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
-                    trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod);
+                    trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
+                    telemetryRetention, telemetryBacklog);
         }
     }
 

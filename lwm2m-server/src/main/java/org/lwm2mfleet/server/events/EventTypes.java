@@ -13,9 +13,10 @@ public final class EventTypes {
     public static final String PROVISIONED = "provisioned";
     public static final String DELETED = "deleted";
     public static final String AUTHENTICATION_FAILED = "authentication-failed";
+    public static final String NOTIFICATION = "notification";
 
     public static final Set<String> ALL = Set.of(REGISTERED, UPDATED, DEREGISTERED, EXPIRED, SLEEPING, AWAKE,
-            PROVISIONED, DELETED, AUTHENTICATION_FAILED);
+            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION);
 
     private EventTypes() {
     }

@@ -1,0 +1,98 @@
+package org.lwm2mfleet.server.lwm2m;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.leshan.core.observation.CompositeObservation;
+import org.eclipse.leshan.core.observation.Observation;
+import org.eclipse.leshan.core.observation.SingleObservation;
+import org.eclipse.leshan.core.request.SendRequest;
+import org.eclipse.leshan.core.response.ObserveCompositeResponse;
+import org.eclipse.leshan.core.response.ObserveResponse;
+import org.eclipse.leshan.core.node.TimestampedLwM2mNodes;
+import org.eclipse.leshan.server.observation.ObservationListener;
+import org.eclipse.leshan.server.registration.Registration;
+import org.eclipse.leshan.server.send.SendListener;
+import org.lwm2mfleet.server.events.EventBus;
+import org.lwm2mfleet.server.events.EventTypes;
+import org.lwm2mfleet.server.telemetry.NodePoints;
+import org.lwm2mfleet.server.telemetry.TelemetryPoint;
+import org.lwm2mfleet.server.telemetry.TelemetryWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns notifications (single and composite) and LwM2M Send reports into telemetry points and notification events.
+ * Runs on CoAP threads: it flattens and hands over, the writer stores on its own thread.
+ */
+public final class ReportingBridge implements ObservationListener, SendListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReportingBridge.class);
+
+    private final TelemetryWriter writer;
+    private final EventBus events;
+    private final Clock clock;
+
+    public ReportingBridge(TelemetryWriter writer, EventBus events, Clock clock) {
+        this.writer = writer;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    @Override
+    public void onResponse(SingleObservation observation, Registration registration, ObserveResponse response) {
+        report(registration.getEndpoint(), "observe", NodePoints.of(registration.getEndpoint(),
+                observation.getPath(), response.getTimestampedLwM2mNodes(), clock.instant(), "observe"));
+    }
+
+    @Override
+    public void onResponse(CompositeObservation observation, Registration registration,
+            ObserveCompositeResponse response) {
+        report(registration.getEndpoint(), "observe", NodePoints.of(registration.getEndpoint(),
+                response.getTimestampedLwM2mNodes(), clock.instant(), "observe"));
+    }
+
+    @Override
+    public void dataReceived(Registration registration, TimestampedLwM2mNodes data, SendRequest request) {
+        report(registration.getEndpoint(), "send",
+                NodePoints.of(registration.getEndpoint(), data, clock.instant(), "send"));
+    }
+
+    private void report(String endpoint, String source, List<TelemetryPoint> points) {
+        if (points.isEmpty()) {
+            return;
+        }
+        writer.offer(points);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("source", source);
+        data.put("points", points.stream().map(p -> {
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("path", p.path());
+            point.put("time", java.time.Instant.ofEpochMilli(p.timeMillis()));
+            point.put("value", p.number() != null && p.text() == null ? p.number() : p.text());
+            return point;
+        }).toList());
+        events.publish(EventTypes.NOTIFICATION, endpoint, data);
+    }
+
+    @Override
+    public void onError(Observation observation, Registration registration, Exception error) {
+        LOG.warn("notification could not be read endpoint={} reason={}", registration.getEndpoint(),
+                error.getMessage());
+    }
+
+    @Override
+    public void onError(Registration registration, String errorMessage, Exception error) {
+        LOG.warn("send report refused endpoint={} reason={}", registration.getEndpoint(), errorMessage);
+    }
+
+    @Override
+    public void newObservation(Observation observation, Registration registration) {
+    }
+
+    @Override
+    public void cancelled(Observation observation) {
+    }
+}

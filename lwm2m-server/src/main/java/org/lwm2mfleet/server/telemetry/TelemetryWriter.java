@@ -1,0 +1,144 @@
+package org.lwm2mfleet.server.telemetry;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Stores points in batches, on its own thread, so that a burst of notifications never makes a CoAP thread wait on
+ * the database. A batch is written when it holds {@code batchSize} points or {@code maxDelay} has passed since its
+ * first point. The backlog is bounded: when it is full, points are dropped, counted and logged, never buffered
+ * without limit.
+ */
+public final class TelemetryWriter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TelemetryWriter.class);
+    public static final String THREAD_NAME = "telemetry-writer";
+
+    private final DataSource dataSource;
+    private final BlockingQueue<TelemetryPoint> backlog;
+    private final int batchSize;
+    private final Duration maxDelay;
+    private final Counter stored;
+    private final Counter dropped;
+    private final AtomicLong droppedSinceLog = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public TelemetryWriter(DataSource dataSource, int capacity, int batchSize, Duration maxDelay,
+            MeterRegistry meters) {
+        this.dataSource = dataSource;
+        this.backlog = new ArrayBlockingQueue<>(capacity);
+        this.batchSize = batchSize;
+        this.maxDelay = maxDelay;
+        this.stored = meters.counter("telemetry.points.stored");
+        this.dropped = meters.counter("telemetry.points.dropped");
+        meters.gauge("telemetry.backlog", backlog, BlockingQueue::size);
+        this.thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Hands points over without waiting; returns how many had to be dropped because the backlog is full. */
+    public int offer(List<TelemetryPoint> points) {
+        int lost = 0;
+        for (TelemetryPoint point : points) {
+            if (!backlog.offer(point)) {
+                lost++;
+            }
+        }
+        if (lost > 0) {
+            dropped.increment(lost);
+            droppedSinceLog.addAndGet(lost);
+        }
+        return lost;
+    }
+
+    private void run() {
+        List<TelemetryPoint> batch = new ArrayList<>(batchSize);
+        while (running || !backlog.isEmpty()) {
+            try {
+                TelemetryPoint first = backlog.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    reportDrops();
+                    continue;
+                }
+                batch.add(first);
+                long deadline = System.nanoTime() + maxDelay.toNanos();
+                while (batch.size() < batchSize) {
+                    long left = deadline - System.nanoTime();
+                    TelemetryPoint next = left > 0 ? backlog.poll(left, TimeUnit.NANOSECONDS) : backlog.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                    backlog.drainTo(batch, batchSize - batch.size());
+                }
+                write(batch);
+                reportDrops();
+            } catch (InterruptedException e) {
+                running = false;
+            } catch (RuntimeException e) {
+                LOG.error("telemetry batch of {} points lost", batch.size(), e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<TelemetryPoint> batch) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement insert = connection.prepareStatement("INSERT INTO telemetry_points"
+                        + " (endpoint, path, ts_ms, num_value, str_value, value_type, source)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (TelemetryPoint point : batch) {
+                insert.setString(1, point.endpoint());
+                insert.setString(2, point.path());
+                insert.setLong(3, point.timeMillis());
+                if (point.number() == null) {
+                    insert.setNull(4, Types.DOUBLE);
+                } else {
+                    insert.setDouble(4, point.number());
+                }
+                insert.setString(5, point.text());
+                insert.setString(6, point.type());
+                insert.setString(7, point.source());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            stored.increment(batch.size());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store telemetry: " + e.getMessage(), e);
+        }
+    }
+
+    private void reportDrops() {
+        long lost = droppedSinceLog.getAndSet(0);
+        if (lost > 0) {
+            LOG.warn("telemetry backlog full: {} points dropped", lost);
+        }
+    }
+
+    /** Stores what is already queued, then stops. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
+}

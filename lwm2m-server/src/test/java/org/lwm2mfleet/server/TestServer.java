@@ -8,7 +8,7 @@ import org.lwm2mfleet.server.config.ServerConfig;
 /** The real server on 127.0.0.1 with ephemeral ports and a fresh H2 database in a temporary folder. */
 public final class TestServer implements AutoCloseable {
 
-    private final ServerConfig config;
+    private ServerConfig config;
     private FleetServer server;
     private Api api;
 
@@ -34,8 +34,10 @@ public final class TestServer implements AutoCloseable {
         api = new Api(server.httpUri());
     }
 
-    /** Stops the server and starts a new one on the same data folder (new ports). */
+    /** Stops the server and starts a new one on the same data folder and the same ports, as devices expect. */
     public void restart() throws Exception {
+        config = config.toBuilder().httpPort(server.httpPort()).coapPort(server.coapPort())
+                .coapsPort(server.coapsPort()).build();
         server.close();
         boot();
     }

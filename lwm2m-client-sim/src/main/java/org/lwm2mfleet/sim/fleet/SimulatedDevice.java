@@ -135,6 +135,20 @@ public final class SimulatedDevice {
         return registrations.get();
     }
 
+    /**
+     * Sends the current values of {@code paths} to the server (LwM2M 1.1 Send, SenML-CBOR), waiting at most
+     * {@code timeout}; returns whether the server accepted them.
+     */
+    public boolean sendNow(List<String> paths, Duration timeout) throws InterruptedException {
+        var servers = client.getRegisteredServers().values();
+        if (servers.isEmpty()) {
+            return false;
+        }
+        var response = client.getSendService().sendData(servers.iterator().next(),
+                org.eclipse.leshan.core.request.ContentFormat.SENML_CBOR, paths, timeout.toMillis());
+        return response != null && response.isSuccess();
+    }
+
     /** Tells observers that time-varying resources changed; the fleet calls it periodically. */
     public void tick() {
         objects.byObjectId().values().forEach(SimulatedInstance::tick);

@@ -11,6 +11,7 @@ import org.eclipse.leshan.core.observation.SingleObservation;
 import org.eclipse.leshan.core.request.SendRequest;
 import org.eclipse.leshan.core.response.ObserveCompositeResponse;
 import org.eclipse.leshan.core.response.ObserveResponse;
+import org.eclipse.leshan.core.node.TimestampedLwM2mNode;
 import org.eclipse.leshan.core.node.TimestampedLwM2mNodes;
 import org.eclipse.leshan.server.observation.ObservationListener;
 import org.eclipse.leshan.server.registration.Registration;
@@ -43,15 +44,22 @@ public final class ReportingBridge implements ObservationListener, SendListener 
 
     @Override
     public void onResponse(SingleObservation observation, Registration registration, ObserveResponse response) {
+        // Only notifications with SenML timestamps carry timestamped nodes; the others have plain content.
+        List<TimestampedLwM2mNode> nodes = response.getTimestampedLwM2mNodes() != null
+                ? response.getTimestampedLwM2mNodes()
+                : List.of(new TimestampedLwM2mNode(null, response.getContent()));
         report(registration.getEndpoint(), "observe", NodePoints.of(registration.getEndpoint(),
-                observation.getPath(), response.getTimestampedLwM2mNodes(), clock.instant(), "observe"));
+                observation.getPath(), nodes, clock.instant(), "observe"));
     }
 
     @Override
     public void onResponse(CompositeObservation observation, Registration registration,
             ObserveCompositeResponse response) {
-        report(registration.getEndpoint(), "observe", NodePoints.of(registration.getEndpoint(),
-                response.getTimestampedLwM2mNodes(), clock.instant(), "observe"));
+        TimestampedLwM2mNodes nodes = response.getTimestampedLwM2mNodes() != null
+                ? response.getTimestampedLwM2mNodes()
+                : TimestampedLwM2mNodes.builder().addNodes(response.getContent()).build();
+        report(registration.getEndpoint(), "observe",
+                NodePoints.of(registration.getEndpoint(), nodes, clock.instant(), "observe"));
     }
 
     @Override

@@ -30,6 +30,7 @@ import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClien
 import org.eclipse.leshan.transport.californium.client.endpoint.coap.CoapClientProtocolProvider;
 import org.eclipse.leshan.transport.californium.client.endpoint.coaps.CoapsClientProtocolProvider;
 import org.lwm2mfleet.sim.objects.SimulatedInstance;
+import org.lwm2mfleet.sim.objects.StoredInstance;
 import org.lwm2mfleet.sim.profiles.Profile;
 import org.lwm2mfleet.sim.profiles.Profile.DeviceObjects;
 import org.slf4j.Logger;
@@ -40,10 +41,11 @@ public final class SimulatedDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedDevice.class);
     private static final int SHORT_SERVER_ID = 123;
-    private static final BaseInstanceEnablerFactory NO_CREATE = new BaseInstanceEnablerFactory() {
+    /** What Create makes: an instance that keeps the values it is given (see {@link StoredInstance}). */
+    private static final BaseInstanceEnablerFactory CREATE_STORED = new BaseInstanceEnablerFactory() {
         @Override
         public LwM2mInstanceEnabler create() {
-            throw new UnsupportedOperationException("simulated objects have fixed instances");
+            return new StoredInstance();
         }
     };
 
@@ -65,8 +67,8 @@ public final class SimulatedDevice {
                 new Server(SHORT_SERVER_ID, b.lifetime.toSeconds(), EnumSet.of(binding), false, binding));
         objects.byObjectId().forEach((id, instance) -> {
             initializer.setInstancesForObject(id, instance);
-            // Leshan wants a factory for Create; simulated objects have fixed instances, so Create is refused.
-            initializer.setFactoryForObject(id, NO_CREATE);
+            // Leshan wants a factory for Create: created instances keep the values they are given.
+            initializer.setFactoryForObject(id, CREATE_STORED);
         });
         List<LwM2mObjectEnabler> enablers = initializer.createAll();
 

@@ -24,6 +24,7 @@ import org.eclipse.leshan.core.node.LwM2mNode;
 import org.eclipse.leshan.core.node.LwM2mObjectInstance;
 import org.eclipse.leshan.core.node.LwM2mPath;
 import org.eclipse.leshan.core.node.LwM2mResource;
+import org.eclipse.leshan.core.node.LwM2mSingleResource;
 import org.eclipse.leshan.core.node.codec.CodecException;
 import org.eclipse.leshan.core.request.ContentFormat;
 import org.eclipse.leshan.core.request.CreateRequest;
@@ -143,7 +144,7 @@ public final class DeviceOperations {
             }
             if (path.isObjectInstance()) {
                 return new WriteRequest(partial ? Mode.UPDATE : Mode.REPLACE, contentFormat, path,
-                        new LwM2mObjectInstance(path.getObjectInstanceId(), resources(path.getObjectId(), body, model)));
+                        new LwM2mObjectInstance(path.getObjectInstanceId(), resources(path.getObjectId(), body, model, true)));
             }
             throw FleetException.invalid("path", "write a resource (/3/0/14) or an object instance (/3/0)");
         }, (LwM2mResponse response, LwM2mModel model) -> Map.of("written", true));
@@ -166,7 +167,11 @@ public final class DeviceOperations {
                     throw FleetException.invalid("values." + text, "composite writes take resource paths");
                 }
                 ResourceModel resource = writable(ObjectPath.resource(path, model));
-                nodes.put(path, ResourceValues.toResource(resource, values.get(text), "values." + text));
+                if (Boolean.TRUE.equals(resource.multiple)) {
+                    throw FleetException.invalid("values." + text, "composite writes take single resources");
+                }
+                nodes.put(path, LwM2mSingleResource.newResource(resource.id,
+                        ResourceValues.toValue(resource, values.get(text), "values." + text), resource.type));
             }
             return new WriteCompositeRequest(contentFormat != null ? contentFormat : ContentFormat.SENML_CBOR, nodes,
                     null);
@@ -202,7 +207,8 @@ public final class DeviceOperations {
             if (!path.isObject()) {
                 throw FleetException.invalid("path", "create takes an object path such as /3303");
             }
-            List<LwM2mResource> resources = resources(path.getObjectId(), body, model);
+            // Create may set any resource of the new instance, read-only ones included.
+            List<LwM2mResource> resources = resources(path.getObjectId(), body, model, false);
             JsonNode id = body.get("instanceId");
             if (id != null && !id.isNull()) {
                 if (!id.canConvertToInt() || id.asInt() < 0 || id.asInt() > 65534) {
@@ -380,7 +386,8 @@ public final class DeviceOperations {
         return paths;
     }
 
-    private static List<LwM2mResource> resources(int objectId, JsonNode body, LwM2mModel model) {
+    private static List<LwM2mResource> resources(int objectId, JsonNode body, LwM2mModel model,
+            boolean mustBeWritable) {
         JsonNode list = body == null ? null : body.get("resources");
         if (list == null || !list.isArray() || list.isEmpty()) {
             throw FleetException.invalid("resources", "a non-empty list of {\"id\": ..., \"value\": ...} is required");
@@ -397,7 +404,8 @@ public final class DeviceOperations {
                 throw FleetException.invalid(field + ".id",
                         "object " + objectId + " has no resource " + item.get("id").asInt());
             }
-            resources.add(ResourceValues.toResource(writable(resource), item, field + "."));
+            resources.add(ResourceValues.toResource(mustBeWritable ? writable(resource) : resource, item,
+                    field + "."));
         }
         return resources;
     }

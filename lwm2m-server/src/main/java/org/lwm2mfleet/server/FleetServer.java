@@ -40,6 +40,8 @@ import org.lwm2mfleet.server.lwm2m.ServerIdentity;
 import org.lwm2mfleet.server.models.ModelResource;
 import org.lwm2mfleet.server.ops.DeviceOperations;
 import org.lwm2mfleet.server.ops.ObservationRegistry;
+import org.lwm2mfleet.server.ops.OperationDispatcher;
+import org.lwm2mfleet.server.ops.PendingOperations;
 import org.lwm2mfleet.server.ops.ObservationRestorer;
 import org.lwm2mfleet.server.ops.OperationLog;
 import org.lwm2mfleet.server.ops.OperationsResource;
@@ -129,6 +131,9 @@ public final class FleetServer implements AutoCloseable {
         DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters,
                 operationLog, observations, clock);
         new ObservationRestorer(observations, operations, events);
+        OperationDispatcher dispatcher = new OperationDispatcher(operations, leshan);
+        PendingOperations pending = new PendingOperations(database.jdbc(), dispatcher, events, clock,
+                config.pendingExpiry());
 
         // Telemetry: notifications and Send reports into time series, written in batches off the CoAP threads.
         TelemetryWriter telemetryWriter = new TelemetryWriter(database.dataSource(), config.telemetryBacklog(), 500,
@@ -147,7 +152,7 @@ public final class FleetServer implements AutoCloseable {
                     : modelRepository.getObjectModel(id, version);
             return model == null ? null : model.name;
         }).register(router);
-        new OperationsResource(operations, operationLog, observations, devices).register(router);
+        new OperationsResource(operations, dispatcher, pending, operationLog, observations, devices).register(router);
         new TelemetryResource(telemetry, devices).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
@@ -166,7 +171,7 @@ public final class FleetServer implements AutoCloseable {
         http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(operationLog, telemetryWriter, telemetry));
+                List.of(pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
         leshan.start();
         http.start();

@@ -28,6 +28,13 @@ public final class Devices implements AutoCloseable {
         return device;
     }
 
+    /** Starts a device built by the test, and stops it with the others. */
+    public SimulatedDevice started(SimulatedDevice device) {
+        started.add(device);
+        device.start();
+        return device;
+    }
+
     /** Provisions a PSK device over REST and checks it was created. */
     public static void provisionPsk(Api api, String endpoint, String identity, byte[] key) {
         Api.Reply reply = api.post("/api/v1/devices", "{\"endpoint\":\"" + endpoint

@@ -48,6 +48,14 @@ final class FleetCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the value models (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--queue-mode", paramLabel = "WAKE_INTERVAL",
+            description = "Devices sleep (LwM2M queue mode) and wake this often to update their registration, ISO-8601, e.g. PT60S.")
+    Duration wakeInterval;
+
+    @Option(names = "--send-interval", paramLabel = "DURATION",
+            description = "Every device pushes its main values with LwM2M Send this often, ISO-8601, e.g. PT30S.")
+    Duration sendInterval;
+
     @Override
     public Integer call() throws InterruptedException {
         if (security.mode() != SecurityMode.NONE && security.fleetSecret == null) {
@@ -56,7 +64,7 @@ final class FleetCommand implements Callable<Integer> {
         }
         FleetSpec spec = new FleetSpec(server, pattern, count, profiles.stream().map(Profile::parse).toList(),
                 security.mode(), security.fleetSecret, security.serverPublicKey(), security.serverCertificate(),
-                lifetime, stagger, seed);
+                lifetime, stagger, seed, wakeInterval, sendInterval);
         SimulatedFleet fleet = SimulatedFleet.create(spec);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -43,6 +43,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Registration lifetime, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration lifetime;
 
+    @Option(names = "--queue-mode", paramLabel = "WAKE_INTERVAL",
+            description = "Sleep (LwM2M queue mode) and wake this often to update the registration, ISO-8601, e.g. PT60S.")
+    Duration wakeInterval;
+
     @Override
     public Integer call() throws InterruptedException {
         DeviceSecurity deviceSecurity;
@@ -58,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
                     security.serverPublicKey(), security.serverCertificate());
         }
         SimulatedDevice device = SimulatedDevice.builder(endpoint, Profile.parse(profile)).serverUri(server)
-                .security(deviceSecurity).lifetime(lifetime).build();
+                .security(deviceSecurity).lifetime(lifetime).queueMode(wakeInterval).build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             device.destroy();

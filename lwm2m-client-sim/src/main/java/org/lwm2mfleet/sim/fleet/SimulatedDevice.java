@@ -79,8 +79,14 @@ public final class SimulatedDevice {
         LeshanClientBuilder builder = new LeshanClientBuilder(endpoint);
         builder.setObjects(enablers);
         builder.setEndpointsProviders(endpoints.build());
-        builder.setRegistrationEngineFactory(new DefaultRegistrationEngineFactory()
-                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis()));
+        DefaultRegistrationEngineFactory engine = new DefaultRegistrationEngineFactory()
+                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis());
+        if (b.wakeInterval != null) {
+            // Queue mode: the device sleeps and wakes to update its registration every wakeInterval.
+            engine.setQueueMode(true);
+            engine.setCommunicationPeriod((int) b.wakeInterval.toMillis());
+        }
+        builder.setRegistrationEngineFactory(engine);
         if (b.sharedExecutor != null) {
             builder.setSharedExecutor(b.sharedExecutor);
         }
@@ -151,6 +157,20 @@ public final class SimulatedDevice {
         return response != null && response.isSuccess();
     }
 
+    /** Sends the current values of {@code paths} (LwM2M Send, SenML-CBOR) without waiting; a failure is logged. */
+    public void sendAsync(List<String> paths) {
+        var servers = client.getRegisteredServers().values();
+        if (servers.isEmpty()) {
+            return;
+        }
+        client.getSendService().sendData(servers.iterator().next(),
+                org.eclipse.leshan.core.request.ContentFormat.SENML_CBOR, paths, 10_000, response -> {
+                    if (response.isFailure()) {
+                        LOG.debug("{} send refused: {}", endpoint, response.getCode());
+                    }
+                }, error -> LOG.debug("{} send failed: {}", endpoint, error.toString()));
+    }
+
     /** Tells observers that time-varying resources changed; the fleet calls it periodically. */
     public void tick() {
         objects.byObjectId().values().forEach(SimulatedInstance::tick);
@@ -216,6 +236,7 @@ public final class SimulatedDevice {
         private String firmwareVersion = "1.0.0";
         private ScheduledExecutorService sharedExecutor;
         private InetAddress localAddress;
+        private Duration wakeInterval;
 
         private Builder(String endpoint, Profile profile) {
             this.endpoint = Objects.requireNonNull(endpoint);
@@ -266,6 +287,12 @@ public final class SimulatedDevice {
 
         public Builder localAddress(InetAddress localAddress) {
             this.localAddress = localAddress;
+            return this;
+        }
+
+        /** Queue mode: the device sleeps, waking every {@code wakeInterval} to update its registration. */
+        public Builder queueMode(Duration wakeInterval) {
+            this.wakeInterval = wakeInterval;
             return this;
         }
 

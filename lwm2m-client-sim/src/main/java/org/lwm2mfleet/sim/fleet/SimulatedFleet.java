@@ -43,7 +43,8 @@ public final class SimulatedFleet implements AutoCloseable {
             devices.add(SimulatedDevice.builder(endpoint, spec.profile(n)).serverUri(spec.serverUri())
                     .security(DeviceSecurity.forFleet(spec.securityMode(), spec.fleetSecret(), endpoint,
                             spec.serverPublicKey(), spec.serverCertificate()))
-                    .lifetime(spec.lifetime()).seed(spec.seed() * 1_000_003L + n).sharedExecutor(scheduler).build());
+                    .lifetime(spec.lifetime()).seed(spec.seed() * 1_000_003L + n).sharedExecutor(scheduler)
+                    .queueMode(spec.wakeInterval()).build());
         }
         return new SimulatedFleet(spec, scheduler, devices);
     }
@@ -63,6 +64,11 @@ public final class SimulatedFleet implements AutoCloseable {
                 LOG.debug("tick failed on {}", device.endpoint(), e);
             }
         }), TICK_SECONDS, TICK_SECONDS, TimeUnit.SECONDS);
+        if (spec.sendInterval() != null) {
+            long period = spec.sendInterval().toMillis();
+            scheduler.scheduleAtFixedRate(() -> devices.forEach(device -> device.sendAsync(
+                    device.profile().reportPaths())), period, period, TimeUnit.MILLISECONDS);
+        }
         LOG.info("fleet of {} devices starting over {} s against {}", devices.size(), spec.stagger().toSeconds(),
                 spec.serverUri());
     }

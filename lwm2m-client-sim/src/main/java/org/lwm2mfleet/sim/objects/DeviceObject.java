@@ -52,6 +52,14 @@ public final class DeviceObject extends SimulatedInstance {
         fireResourceChange(3);
     }
 
+    public String utcOffset() {
+        return utcOffset.get();
+    }
+
+    public String timezone() {
+        return timezone.get();
+    }
+
     public Duration uptime() {
         return Duration.between(bootedAt, clock.instant());
     }

@@ -30,6 +30,17 @@ public enum Profile {
         this.modelNumber = modelNumber;
     }
 
+    /** The values a device of this profile reports with LwM2M Send. */
+    public List<String> reportPaths() {
+        return switch (this) {
+        case ELECTRICITY_METER -> List.of("/3305/0/5800", "/3331/0/5700");
+        case WATER_METER -> List.of("/3424/0/1");
+        case ENVIRONMENT_SENSOR -> List.of("/3303/0/5700", "/3304/0/5700");
+        case GAS_DETECTOR -> List.of("/3325/0/5700");
+        case VENTILATION_FAN -> List.of("/3342/0/5500");
+        };
+    }
+
     public String modelNumber() {
         return modelNumber;
     }

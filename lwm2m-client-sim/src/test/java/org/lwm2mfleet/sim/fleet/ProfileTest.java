@@ -36,7 +36,7 @@ class ProfileTest {
     void fleetNamesAndProfilesAreAssignedInOrder() {
         FleetSpec spec = new FleetSpec(java.net.URI.create("coap://127.0.0.1:5683"), "m-%03d", 4,
                 java.util.List.of(Profile.WATER_METER, Profile.GAS_DETECTOR), SecurityMode.NONE, null, null, null,
-                java.time.Duration.ofMinutes(5), java.time.Duration.ZERO, 1);
+                java.time.Duration.ofMinutes(5), java.time.Duration.ZERO, 1, null, null);
         assertThat(spec.endpoint(1)).isEqualTo("m-001");
         assertThat(spec.profile(1)).isEqualTo(Profile.WATER_METER);
         assertThat(spec.profile(2)).isEqualTo(Profile.GAS_DETECTOR);

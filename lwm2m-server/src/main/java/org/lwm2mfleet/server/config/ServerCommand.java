@@ -83,6 +83,12 @@ public class ServerCommand {
     @Option(names = "--telemetry-backlog", defaultValue = "100000", paramLabel = "POINTS", description = "Reported values that may wait for the database before new ones are dropped (default: ${DEFAULT-VALUE}).")
     int telemetryBacklog;
 
+    @Option(names = "--queue-awake-time", defaultValue = "PT93S", paramLabel = "DURATION", description = "How long a queue-mode device is taken to listen after it last talked to the server, ISO-8601 (default: ${DEFAULT-VALUE}, CoAP's MAX_TRANSMIT_WAIT).")
+    Duration queueAwakeTime;
+
+    @Option(names = "--pending-expiry", defaultValue = "P1D", paramLabel = "DURATION", description = "How long an operation waits for a sleeping device before it fails, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration pendingExpiry;
+
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
@@ -90,6 +96,7 @@ public class ServerCommand {
                 .serverKey(serverKey).serverCertificate(serverCertificate).trustedCertificates(trustedCertificates)
                 .requestTimeout(requestTimeout).maxRequestBodyBytes(maxRequestBody)
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
-                .telemetryBacklog(telemetryBacklog).build();
+                .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime).pendingExpiry(pendingExpiry)
+                .build();
     }
 }

@@ -27,6 +27,8 @@ import java.time.Duration;
  * @param registrationCleanupPeriod how often expired registrations are looked for
  * @param telemetryRetention how long reported values are kept
  * @param telemetryBacklog how many reported values may wait for the database before new ones are dropped
+ * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
+ * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  */
 public record ServerConfig(
         String bindAddress,
@@ -48,7 +50,9 @@ public record ServerConfig(
         int maxRequestBodyBytes,
         Duration registrationCleanupPeriod,
         Duration telemetryRetention,
-        int telemetryBacklog) {
+        int telemetryBacklog,
+        Duration queueAwakeTime,
+        Duration pendingExpiry) {
 
     public ServerConfig {
         requirePort("http-port", httpPort);
@@ -79,6 +83,12 @@ public record ServerConfig(
         if (telemetryBacklog < 1000) {
             throw new InvalidConfigException("telemetry-backlog", "must be at least 1000");
         }
+        if (queueAwakeTime == null || queueAwakeTime.toMillis() < 100) {
+            throw new InvalidConfigException("queue-awake-time", "must be at least 100 ms");
+        }
+        if (pendingExpiry == null || pendingExpiry.toSeconds() < 1) {
+            throw new InvalidConfigException("pending-expiry", "must be at least 1 s");
+        }
     }
 
     /** The command line's defaults, with the standard ports on every address; change what differs. */
@@ -108,6 +118,8 @@ public record ServerConfig(
         b.registrationCleanupPeriod = registrationCleanupPeriod;
         b.telemetryRetention = telemetryRetention;
         b.telemetryBacklog = telemetryBacklog;
+        b.queueAwakeTime = queueAwakeTime;
+        b.pendingExpiry = pendingExpiry;
         return b;
     }
 
@@ -133,6 +145,8 @@ public record ServerConfig(
         private Duration registrationCleanupPeriod = Duration.ofSeconds(10);
         private Duration telemetryRetention = Duration.ofDays(30);
         private int telemetryBacklog = 100_000;
+        private Duration queueAwakeTime = Duration.ofSeconds(93);
+        private Duration pendingExpiry = Duration.ofDays(1);
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -244,11 +258,21 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder queueAwakeTime(Duration awake) {
+            this.queueAwakeTime = awake;
+            return this;
+        }
+
+        public Builder pendingExpiry(Duration expiry) {
+            this.pendingExpiry = expiry;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog);
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry);
         }
     }
 

@@ -57,7 +57,7 @@ public final class DemoFleet implements AutoCloseable {
             }
             FleetSpec spec = new FleetSpec(coapsUri, pattern, count, List.of(profile), SecurityMode.PSK, secret,
                     identity.publicKey(), identity.certificate(), Duration.ofMinutes(5), Duration.ofSeconds(2),
-                    p);
+                    p, null, null);
             SimulatedFleet fleet = SimulatedFleet.create(spec);
             fleet.start();
             fleets.add(fleet);

@@ -12,6 +12,7 @@ import org.eclipse.leshan.core.model.ObjectModel;
 import org.eclipse.leshan.server.LeshanServer;
 import org.eclipse.leshan.server.LeshanServerBuilder;
 import org.eclipse.leshan.server.model.VersionedModelProvider;
+import org.eclipse.leshan.server.queue.StaticClientAwakeTimeProvider;
 import org.eclipse.leshan.server.registration.InMemoryRegistrationStore;
 import org.eclipse.leshan.server.security.Authorizer;
 import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpoint;
@@ -58,6 +59,7 @@ public final class LeshanServerFactory {
         builder.setRegistrationStore(new InMemoryRegistrationStore(config.registrationCleanupPeriod().toSeconds()));
         builder.setSecurityStore(securityStore);
         builder.setAuthorizer(authorizer);
+        builder.setClientAwakeTimeProvider(new StaticClientAwakeTimeProvider((int) config.queueAwakeTime().toMillis()));
         builder.setPrivateKey(identity.privateKey());
         builder.setCertificateChain(identity.certificateChain());
         // An empty array would make Scandium trust every certificate: pass none instead.

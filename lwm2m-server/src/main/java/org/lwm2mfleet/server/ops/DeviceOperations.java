@@ -318,6 +318,26 @@ public final class DeviceOperations {
         return Map.of("cancelled", true);
     }
 
+    /**
+     * Checks what can be checked of a request for a sleeping device before it is stored: that the device is
+     * registered and the path is in its model. Values are checked when the operation runs.
+     */
+    void check(String endpoint, String operation, String pathText, JsonNode body) {
+        Registration registration = server.getRegistrationService().getByEndpoint(endpoint);
+        if (registration == null) {
+            devices.get(endpoint);
+            throw new FleetException(ProblemType.DEVICE_NOT_REGISTERED, null,
+                    "device '" + endpoint + "' is not registered");
+        }
+        LwM2mModel model = server.getModelProvider().getObjectModel(registration);
+        if (pathText != null) {
+            ObjectPath.parse(pathText, model);
+        }
+        if (operation.equals("write-attributes")) {
+            attributeSet(body.asText());
+        }
+    }
+
     // ---- the one way to a device ---------------------------------------------------------------------------------
 
     private <T extends LwM2mResponse> CompletableFuture<Map<String, Object>> perform(String endpoint,

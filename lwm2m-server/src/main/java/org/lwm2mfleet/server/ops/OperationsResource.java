@@ -14,6 +14,7 @@ import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.error.FleetException;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * REST for operations on a registered device, under {@code /api/v1/devices/{endpoint}}. The reply is sent when the
@@ -25,35 +26,44 @@ public final class OperationsResource {
     private static final String OBJECTS = DEVICE + "/objects/{path*}";
 
     private final DeviceOperations operations;
+    private final OperationDispatcher dispatcher;
+    private final PendingOperations pending;
     private final OperationLog log;
     private final ObservationRegistry observations;
     private final DeviceService devices;
 
-    public OperationsResource(DeviceOperations operations, OperationLog log, ObservationRegistry observations,
-            DeviceService devices) {
+    public OperationsResource(DeviceOperations operations, OperationDispatcher dispatcher, PendingOperations pending,
+            OperationLog log, ObservationRegistry observations, DeviceService devices) {
         this.operations = operations;
+        this.dispatcher = dispatcher;
+        this.pending = pending;
         this.log = log;
         this.observations = observations;
         this.devices = devices;
     }
 
     public void register(Router router) {
-        router.post(OBJECTS + "/execute", this::execute);
-        router.get(OBJECTS + "/discover", e -> reply(e, operations.discover(e.path("endpoint"), e.path("path"))));
-        router.put(OBJECTS + "/attributes", this::writeAttributes);
-        router.get(OBJECTS, e -> reply(e, operations.read(e.path("endpoint"), e.path("path"), e.query("format"))));
+        router.post(OBJECTS + "/execute", e -> submit(e, "execute", e.bodyJsonOrNull()));
+        router.get(OBJECTS + "/discover", e -> submit(e, "discover", null));
+        router.put(OBJECTS + "/attributes",
+                e -> submit(e, "write-attributes", TextNode.valueOf(attributeQuery(e.bodyJson(), "body"))));
+        router.get(OBJECTS, e -> submit(e, "read", null));
         router.put(OBJECTS, this::write);
-        router.post(OBJECTS, e -> reply(e, operations.create(e.path("endpoint"), e.path("path"), e.bodyJson(),
-                e.query("format"))));
-        router.delete(OBJECTS, e -> reply(e, operations.delete(e.path("endpoint"), e.path("path"))));
-        router.post(DEVICE + "/composite:read", e -> reply(e, operations.readComposite(e.path("endpoint"),
-                paths(e.bodyJson()), e.query("format"))));
-        router.post(DEVICE + "/composite:write", e -> reply(e, operations.writeComposite(e.path("endpoint"),
-                e.bodyJson(), e.query("format"))));
+        router.post(OBJECTS, e -> submit(e, "create", e.bodyJson()));
+        router.delete(OBJECTS, e -> submit(e, "delete", null));
+        router.post(DEVICE + "/composite:read", e -> {
+            JsonNode body = e.bodyJson();
+            OperationDispatcher.paths(body);
+            submit(e, "read-composite", body);
+        });
+        router.post(DEVICE + "/composite:write", e -> submit(e, "write-composite", e.bodyJson()));
         router.get(DEVICE + "/observations", this::listObservations);
         router.post(DEVICE + "/observations", this::observe);
         router.delete(DEVICE + "/observations", this::cancelObservation);
         router.get(DEVICE + "/operations", this::operationLog);
+        router.get(DEVICE + "/pending", this::listPending);
+        router.get("/api/v1/operations/{id}", e -> e.json(200, pending.get(id(e))));
+        router.delete("/api/v1/operations/{id}", e -> e.json(200, pending.cancel(id(e))));
     }
 
     private void write(Exchange exchange) {
@@ -61,27 +71,27 @@ public final class OperationsResource {
         if (mode != null && !mode.equals("partial") && !mode.equals("replace")) {
             throw FleetException.invalid("mode", "one of replace, partial");
         }
-        reply(exchange, operations.write(exchange.path("endpoint"), exchange.path("path"), exchange.bodyJson(),
-                "partial".equals(mode), exchange.query("format")));
+        submit(exchange, "partial".equals(mode) ? "write-partial" : "write", exchange.bodyJson());
     }
 
-    private void execute(Exchange exchange) {
-        JsonNode body = exchange.bodyJsonOrNull();
-        String arguments = null;
-        if (body != null) {
-            JsonNode args = body.get("arguments");
-            if (args != null && !args.isNull() && !args.isTextual()) {
-                throw FleetException.invalid("arguments", "must be a string such as \"0='a',1\"");
-            }
-            arguments = args == null || args.isNull() ? null : args.asText();
+    /**
+     * Runs the operation now, or answers 202 with the id of a pending operation when the device sleeps
+     * ({@code ?expiresIn=PT1H} bounds how long it may wait).
+     */
+    private void submit(Exchange exchange, String operation, JsonNode body) {
+        OperationRequest request = new OperationRequest(operation, exchange.path("endpoint"), exchange.path("path"),
+                body, exchange.query("format"));
+        Formats.parse(request.format());
+        if (operation.equals("execute")) {
+            OperationDispatcher.arguments(body);
         }
-        reply(exchange, operations.execute(exchange.path("endpoint"), exchange.path("path"), arguments));
-    }
-
-    /** Body: {@code {"pmin": 10, "pmax": 60, "gt": 25.5, "lt": 5, "st": 0.5, "epmin": 1, "epmax": 30}}. */
-    private void writeAttributes(Exchange exchange) {
-        reply(exchange, operations.writeAttributes(exchange.path("endpoint"), exchange.path("path"),
-                attributeQuery(exchange.bodyJson(), "body")));
+        OperationDispatcher.Submission submission = dispatcher.submit(request, expiresIn(exchange));
+        if (submission.pendingId() != null) {
+            exchange.response().getHeaders().put("Location", "/api/v1/operations/" + submission.pendingId());
+            exchange.json(202, pending.get(submission.pendingId()));
+        } else {
+            reply(exchange, submission.result());
+        }
     }
 
     /** Body: {@code {"paths": ["/3303/0/5700"], "attributes": {"pmin": 1, "pmax": 5}, "format": "senml-cbor"}}. */
@@ -92,7 +102,7 @@ public final class OperationsResource {
         if (format != null && !format.isNull() && !format.isTextual()) {
             throw FleetException.invalid("format", "must be a string");
         }
-        reply(exchange, operations.observe(exchange.path("endpoint"), paths(body),
+        reply(exchange, operations.observe(exchange.path("endpoint"), OperationDispatcher.paths(body),
                 attributes == null || attributes.isNull() ? null : attributeQuery(attributes, "attributes"),
                 format == null || format.isNull() ? null : format.asText()));
     }
@@ -121,6 +131,35 @@ public final class OperationsResource {
                 Arrays.stream(paths.split(",")).map(String::strip).toList()));
     }
 
+    private void listPending(Exchange exchange) {
+        devices.get(exchange.path("endpoint"));
+        exchange.json(200, Map.of("items", pending.ofDevice(exchange.path("endpoint"))));
+    }
+
+    private static long id(Exchange exchange) {
+        try {
+            return Long.parseLong(exchange.path("id"));
+        } catch (NumberFormatException e) {
+            throw FleetException.invalid("id", "an operation id is a number");
+        }
+    }
+
+    private static java.time.Duration expiresIn(Exchange exchange) {
+        String text = exchange.query("expiresIn");
+        if (text == null) {
+            return null;
+        }
+        try {
+            java.time.Duration duration = java.time.Duration.parse(text);
+            if (duration.isNegative() || duration.isZero()) {
+                throw FleetException.invalid("expiresIn", "must be positive");
+            }
+            return duration;
+        } catch (java.time.format.DateTimeParseException e) {
+            throw FleetException.invalid("expiresIn", "an ISO-8601 duration such as PT1H");
+        }
+    }
+
     private void operationLog(Exchange exchange) {
         devices.get(exchange.path("endpoint"));
         int limit = exchange.queryInt("limit", 50);
@@ -139,21 +178,6 @@ public final class OperationsResource {
         body.put("items", items);
         body.put("nextCursor", items.size() < limit ? null : String.valueOf(items.get(items.size() - 1).id()));
         exchange.json(200, body);
-    }
-
-    private static List<String> paths(JsonNode body) {
-        JsonNode paths = body.get("paths");
-        if (paths == null || !paths.isArray() || paths.isEmpty()) {
-            throw FleetException.invalid("paths", "a non-empty list of paths is required");
-        }
-        List<String> list = new ArrayList<>();
-        for (JsonNode path : paths) {
-            if (!path.isTextual()) {
-                throw FleetException.invalid("paths", "paths are strings such as \"/3303/0/5700\"");
-            }
-            list.add(path.asText());
-        }
-        return list;
     }
 
     private static String attributeQuery(JsonNode json, String field) {

@@ -61,6 +61,25 @@ public final class Jdbc {
         });
     }
 
+    /** Runs an INSERT and returns the key the database generated for the new row. */
+    public long insert(String sql, Object... params) {
+        return withConnection(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql,
+                    java.sql.Statement.RETURN_GENERATED_KEYS)) {
+                for (int i = 0; i < params.length; i++) {
+                    statement.setObject(i + 1, params[i] instanceof Instant at ? Timestamp.from(at) : params[i]);
+                }
+                statement.executeUpdate();
+                try (ResultSet keys = statement.getGeneratedKeys()) {
+                    if (!keys.next()) {
+                        throw new SQLException("no generated key for: " + sql);
+                    }
+                    return keys.getLong(1);
+                }
+            }
+        });
+    }
+
     /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
     public <T> T inTransaction(Work<T> work) {
         if (transaction.get() != null) {

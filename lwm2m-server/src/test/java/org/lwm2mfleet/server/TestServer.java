@@ -46,6 +46,10 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
     public Api api() {
         return api;
     }

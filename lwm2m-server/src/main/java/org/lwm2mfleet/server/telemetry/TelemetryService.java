@@ -107,10 +107,14 @@ public final class TelemetryService implements AutoCloseable {
         long total = 0;
         int deleted;
         do {
-            deleted = jdbc.update("DELETE FROM telemetry_points WHERE id IN (SELECT id FROM telemetry_points"
-                    + " WHERE ts_ms < ? ORDER BY id FETCH FIRST " + RETENTION_BATCH + " ROWS ONLY)", cutoff);
+            // The id of the batch's last row first, then a plain range delete: an IN (subquery) is far slower.
+            long upTo = jdbc.queryOne("SELECT MAX(id) AS id FROM (SELECT id FROM telemetry_points WHERE ts_ms < ?"
+                    + " ORDER BY id FETCH FIRST " + RETENTION_BATCH + " ROWS ONLY) batch", row -> row.getLong("id"),
+                    cutoff).orElse(0L);
+            deleted = upTo == 0 ? 0
+                    : jdbc.update("DELETE FROM telemetry_points WHERE id <= ? AND ts_ms < ?", upTo, cutoff);
             total += deleted;
-        } while (deleted == RETENTION_BATCH);
+        } while (deleted >= RETENTION_BATCH);
         if (total > 0) {
             LOG.info("telemetry retention deleted {} points older than {}", total, Instant.ofEpochMilli(cutoff));
         }

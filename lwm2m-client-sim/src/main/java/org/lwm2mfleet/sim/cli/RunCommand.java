@@ -69,6 +69,13 @@ final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         device.start();
+        // Tell observers every 15 s that time-varying values moved, as a fleet does for its devices.
+        var ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "tick");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ticker.scheduleAtFixedRate(device::tick, 15, 15, java.util.concurrent.TimeUnit.SECONDS);
         System.out.printf("%s (%s) running against %s; Ctrl-C to stop%n", endpoint, profile, server);
         stopped.await();
         return 0;

@@ -83,7 +83,7 @@ public class ServerCommand {
     @Option(names = "--telemetry-backlog", defaultValue = "100000", paramLabel = "POINTS", description = "Reported values that may wait for the database before new ones are dropped (default: ${DEFAULT-VALUE}).")
     int telemetryBacklog;
 
-    @Option(names = "--queue-awake-time", defaultValue = "PT93S", paramLabel = "DURATION", description = "How long a queue-mode device is taken to listen after it last talked to the server, ISO-8601 (default: ${DEFAULT-VALUE}, CoAP's MAX_TRANSMIT_WAIT).")
+    @Option(names = "--queue-awake-time", paramLabel = "DURATION", description = "How long a queue-mode device is taken to listen after it last talked to the server, ISO-8601 (default: PT93S, CoAP's MAX_TRANSMIT_WAIT; PT15S with --demo, whose sleeping sensors wake every 2 minutes).")
     Duration queueAwakeTime;
 
     @Option(names = "--pending-expiry", defaultValue = "P1D", paramLabel = "DURATION", description = "How long an operation waits for a sleeping device before it fails, ISO-8601 (default: ${DEFAULT-VALUE}).")
@@ -96,7 +96,8 @@ public class ServerCommand {
                 .serverKey(serverKey).serverCertificate(serverCertificate).trustedCertificates(trustedCertificates)
                 .requestTimeout(requestTimeout).maxRequestBodyBytes(maxRequestBody)
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
-                .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime).pendingExpiry(pendingExpiry)
+                .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
+                        : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
                 .build();
     }
 }

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Demo mode: a few simulated devices of every profile, provisioned with PSKs derived from a fleet secret kept in the
- * data folder, registering over DTLS to this same server. The quick start shows live devices at once.
+ * data folder, registering over DTLS to this same server. The quick start shows live devices at once; environment
+ * sensors sleep (queue mode) and water meters report with LwM2M Send, so both can be tried.
  */
 public final class DemoFleet implements AutoCloseable {
 
@@ -55,9 +56,12 @@ public final class DemoFleet implements AutoCloseable {
             for (int i = 1; i <= count; i++) {
                 provision(devices, String.format(pattern, i), secret, kebab, i);
             }
+            // Environment sensors sleep (queue mode) and wake every 2 minutes; water meters push Send reports.
+            Duration wake = profile == Profile.ENVIRONMENT_SENSOR ? Duration.ofMinutes(2) : null;
+            Duration send = profile == Profile.WATER_METER ? Duration.ofSeconds(30) : null;
             FleetSpec spec = new FleetSpec(coapsUri, pattern, count, List.of(profile), SecurityMode.PSK, secret,
                     identity.publicKey(), identity.certificate(), Duration.ofMinutes(5), Duration.ofSeconds(2),
-                    p, null, null);
+                    p, wake, send);
             SimulatedFleet fleet = SimulatedFleet.create(spec);
             fleet.start();
             fleets.add(fleet);

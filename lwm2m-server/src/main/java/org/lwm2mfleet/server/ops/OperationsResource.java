@@ -79,8 +79,9 @@ public final class OperationsResource {
      * ({@code ?expiresIn=PT1H} bounds how long it may wait).
      */
     private void submit(Exchange exchange, String operation, JsonNode body) {
-        OperationRequest request = new OperationRequest(operation, exchange.path("endpoint"), exchange.path("path"),
-                body, exchange.query("format"));
+        String path = exchange.path("path");
+        OperationRequest request = new OperationRequest(operation, exchange.path("endpoint"),
+                path == null ? null : DeviceOperations.normalize(path), body, exchange.query("format"));
         Formats.parse(request.format());
         if (operation.equals("execute")) {
             OperationDispatcher.arguments(body);

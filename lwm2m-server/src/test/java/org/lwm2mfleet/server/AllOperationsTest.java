@@ -68,9 +68,10 @@ class AllOperationsTest {
         assertProblem(server.api().get("/api/v1/devices/fan-2/objects/3/0?format=carrier-pigeon"), 400, "format");
     }
 
-    @Test
-    void compositeReadAcrossObjects() {
-        Api.Reply read = server.api().post("/api/v1/devices/env-2/composite:read",
+    @ParameterizedTest
+    @ValueSource(strings = { "senml-cbor", "senml-json" })
+    void compositeReadAcrossObjects(String format) {
+        Api.Reply read = server.api().post("/api/v1/devices/env-2/composite:read?format=" + format,
                 "{\"paths\":[\"/3/0/0\",\"/3303/0/5700\",\"/3304/0\"]}");
         assertThat(read.status()).as(read.text()).isEqualTo(200);
         JsonNode nodes = read.json().get("nodes");
@@ -98,17 +99,43 @@ class AllOperationsTest {
                 "{\"arguments\":\"not ' valid\"}"), 400, "arguments");
     }
 
-    @Test
-    void createReadAndDeleteAnInstance() {
-        Api.Reply create = server.api().post("/api/v1/devices/fan-2/objects/3306", "{\"instanceId\": 7,"
+    @ParameterizedTest
+    @ValueSource(strings = { "tlv", "senml-cbor" })
+    void createReadAndDeleteAnInstance(String format) {
+        Api.Reply create = server.api().post("/api/v1/devices/fan-2/objects/3306?format=" + format,
+                "{\"instanceId\": 7,"
                 + "\"resources\":[{\"id\":5850,\"value\":true},{\"id\":5750,\"value\":\"second fan\"}]}");
         assertThat(create.status()).as(create.text()).isEqualTo(200);
 
-        JsonNode created = server.api().get("/api/v1/devices/fan-2/objects/3306/7").json();
+        JsonNode created = server.api().get("/api/v1/devices/fan-2/objects/3306/7?format=" + format).json();
         assertThat(Resources.byPath(created, "/3306/7/5750").get("value").asText()).isEqualTo("second fan");
 
         assertThat(server.api().delete("/api/v1/devices/fan-2/objects/3306/7").status()).isEqualTo(200);
         assertProblem(server.api().get("/api/v1/devices/fan-2/objects/3306/7"), 422, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "tlv", "senml-cbor" })
+    void observeAnswersWithTheCurrentValueInEachFormat(String format) {
+        Api.Reply observe = server.api().post("/api/v1/devices/env-2/observations",
+                "{\"paths\":[\"/3304/0\"],\"format\":\"" + format + "\"}");
+        assertThat(observe.status()).as(observe.text()).isEqualTo(200);
+        assertThat(Resources.byPath(observe.json().get("current"), "/3304/0/5701").get("value").asText())
+                .isEqualTo("%RH");
+        assertThat(server.api().delete("/api/v1/devices/env-2/observations?paths=/3304/0").status()).isEqualTo(200);
+    }
+
+    @Test
+    void observeCompositeAcrossObjects() {
+        Api.Reply observe = server.api().post("/api/v1/devices/env-2/observations",
+                "{\"paths\":[\"/3303/0/5700\",\"/3304/0/5700\"],\"format\":\"senml-cbor\"}");
+        assertThat(observe.status()).as(observe.text()).isEqualTo(200);
+        assertThat(observe.json().at("/current/nodes").findValuesAsText("path")).containsExactly("/3303/0/5700",
+                "/3304/0/5700");
+        assertThat(server.api().get("/api/v1/devices/env-2/observations").json().at("/items/0/paths").size())
+                .isEqualTo(2);
+        assertThat(server.api().delete("/api/v1/devices/env-2/observations?paths=/3303/0/5700,/3304/0/5700")
+                .status()).isEqualTo(200);
     }
 
     @Test

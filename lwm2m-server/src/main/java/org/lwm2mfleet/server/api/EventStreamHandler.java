@@ -12,12 +12,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.FutureCallback;
+import org.lwm2mfleet.server.DaemonThreads;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
@@ -38,12 +38,7 @@ public final class EventStreamHandler implements AutoCloseable {
     private static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
     private final EventBus events;
-    private final AtomicInteger threadNumber = new AtomicInteger();
-    private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
-        Thread thread = new Thread(r, "sse-writer-" + threadNumber.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService writers = Executors.newCachedThreadPool(DaemonThreads.named("sse-writer", true));
 
     public EventStreamHandler(EventBus events) {
         this.events = events;

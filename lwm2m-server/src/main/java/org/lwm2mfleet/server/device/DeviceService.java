@@ -19,6 +19,7 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.DataAccessException;
 import org.lwm2mfleet.server.store.Jdbc;
+import org.lwm2mfleet.server.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +44,7 @@ public final class DeviceService implements AutoCloseable {
     private final List<CredentialsListener> credentialsListeners = new CopyOnWriteArrayList<>();
     private volatile LiveRegistrations liveRegistrations = endpoint -> {
     };
-    private final ExecutorService registryWriter = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "registry-writer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService registryWriter = Executors.newSingleThreadExecutor(DaemonThreads.named("registry-writer"));
 
     public DeviceService(Jdbc jdbc, EventBus events, Clock clock) {
         this.repository = new DeviceRepository(jdbc);

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.lwm2mfleet.server.store.Jdbc;
+import org.lwm2mfleet.server.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +20,7 @@ public final class OperationLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OperationLog.class);
 
     private final Jdbc jdbc;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "operation-log");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named("operation-log"));
 
     public OperationLog(Jdbc jdbc) {
         this.jdbc = jdbc;

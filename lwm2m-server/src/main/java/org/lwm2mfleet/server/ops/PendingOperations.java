@@ -21,6 +21,7 @@ import org.lwm2mfleet.server.error.ProblemType;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.Jdbc;
+import org.lwm2mfleet.server.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,11 +49,7 @@ public final class PendingOperations implements AutoCloseable {
     private final Duration defaultExpiry;
     private final Set<String> flushing = ConcurrentHashMap.newKeySet();
     /** Does the SQL of this class: the outcome of an operation arrives on a CoAP thread, which must not wait on it. */
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "pending-operations");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pending-operations"));
 
     public PendingOperations(Jdbc jdbc, OperationDispatcher dispatcher, EventBus events, Clock clock,
             Duration defaultExpiry) {

@@ -14,6 +14,7 @@ import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.Jdbc;
+import org.lwm2mfleet.server.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +43,7 @@ public final class TelemetryService implements AutoCloseable {
     private final Jdbc jdbc;
     private final Clock clock;
     private final Duration retention;
-    private final ScheduledExecutorService retentionJob = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "telemetry-retention");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService retentionJob = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("telemetry-retention"));
 
     public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod, EventBus events) {
         this.jdbc = jdbc;

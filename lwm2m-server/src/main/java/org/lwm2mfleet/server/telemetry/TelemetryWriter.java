@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import org.lwm2mfleet.server.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,7 @@ public final class TelemetryWriter implements AutoCloseable {
         this.stored = meters.counter("telemetry.points.stored");
         this.dropped = meters.counter("telemetry.points.dropped");
         meters.gauge("telemetry.backlog", backlog, BlockingQueue::size);
-        this.thread = new Thread(this::run, THREAD_NAME);
-        thread.setDaemon(true);
+        this.thread = DaemonThreads.named(THREAD_NAME).newThread(this::run);
         thread.start();
     }
 

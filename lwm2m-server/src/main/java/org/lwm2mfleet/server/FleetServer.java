@@ -18,6 +18,7 @@ import org.eclipse.leshan.core.endpoint.Protocol;
 import org.eclipse.leshan.core.model.LwM2mModelRepository;
 import org.eclipse.leshan.core.model.ObjectModel;
 import org.eclipse.leshan.server.LeshanServer;
+import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpointsProvider;
 import org.lwm2mfleet.models.ObjectModels;
 import org.lwm2mfleet.server.api.ApiHandler;
 import org.lwm2mfleet.server.api.EventStreamHandler;
@@ -32,6 +33,10 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
 import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
+import org.lwm2mfleet.server.firmware.DownloadResource;
+import org.lwm2mfleet.server.firmware.FirmwareImages;
+import org.lwm2mfleet.server.firmware.FirmwareResource;
+import org.lwm2mfleet.server.firmware.FirmwareUpdates;
 import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
@@ -141,6 +146,23 @@ public final class FleetServer implements AutoCloseable {
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), events);
         ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock);
+
+        // Firmware: images on disk, downloads over the server's own CoAP(S) endpoints, per-device updates.
+        FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),
+                config.firmwareMaxBytes(), clock);
+        FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
+                events, clock, registration -> downloadBase(registration, config),
+                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint));
+        for (var provider : leshan.getEndpointsProvider()) {
+            if (provider instanceof CaliforniumServerEndpointsProvider californium) {
+                californium.getCoapServer().add(new DownloadResource(firmwareUpdates::grantForToken,
+                        (endpoint, requester) -> {
+                            var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
+                            return registration != null
+                                    && registration.getClientTransportData().getIdentity().equals(requester);
+                        }));
+            }
+        }
         leshan.getObservationService().addListener(reporting);
         leshan.getSendService().addListener(reporting);
 
@@ -154,6 +176,7 @@ public final class FleetServer implements AutoCloseable {
         }).register(router);
         new OperationsResource(operations, dispatcher, pending, operationLog, observations, devices).register(router);
         new TelemetryResource(telemetry, devices).register(router);
+        new FirmwareResource(firmwareImages, firmwareUpdates).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
 
@@ -171,7 +194,7 @@ public final class FleetServer implements AutoCloseable {
         http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(pending, operationLog, telemetryWriter, telemetry));
+                List.of(firmwareUpdates, pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
         leshan.start();
         http.start();
@@ -183,6 +206,17 @@ public final class FleetServer implements AutoCloseable {
                     config.demoDevices());
         }
         return server;
+    }
+
+    /** {@code coaps://host:port} of the endpoint the device registered on, so a DTLS device downloads over DTLS. */
+    private static String downloadBase(org.eclipse.leshan.server.registration.Registration registration,
+            ServerConfig config) {
+        var uri = registration.getEndpointUri();
+        String host = config.publicHost() != null ? config.publicHost()
+                : uri.getHost().equals("0.0.0.0") || uri.getHost().equals("::") || uri.getHost().equals("[::]")
+                        ? "localhost"
+                        : uri.getHost();
+        return uri.getScheme() + "://" + host + ":" + uri.getPort();
     }
 
     public int httpPort() {

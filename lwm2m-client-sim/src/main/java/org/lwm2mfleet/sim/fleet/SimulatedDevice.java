@@ -29,6 +29,7 @@ import org.eclipse.leshan.core.request.RegisterRequest;
 import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpointsProvider;
 import org.eclipse.leshan.transport.californium.client.endpoint.coap.CoapClientProtocolProvider;
 import org.eclipse.leshan.transport.californium.client.endpoint.coaps.CoapsClientProtocolProvider;
+import org.lwm2mfleet.sim.objects.FirmwareUpdateObject;
 import org.lwm2mfleet.sim.objects.SimulatedInstance;
 import org.lwm2mfleet.sim.objects.StoredInstance;
 import org.lwm2mfleet.sim.profiles.Profile;
@@ -54,6 +55,14 @@ public final class SimulatedDevice {
     private final DeviceObjects objects;
     private final LeshanClient client;
     private final AtomicInteger registrations = new AtomicInteger();
+    private final FirmwareUpdateObject firmware;
+    /** Downloads and installs of devices that have no shared executor (single devices, tests). */
+    private static final java.util.concurrent.ExecutorService FIRMWARE_WORKER = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread thread = new Thread(r, "sim-firmware");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     private SimulatedDevice(Builder b) {
         this.endpoint = b.endpoint;
@@ -65,6 +74,10 @@ public final class SimulatedDevice {
         BindingMode binding = BindingMode.U;
         initializer.setInstancesForObject(LwM2mId.SERVER,
                 new Server(SHORT_SERVER_ID, b.lifetime.toSeconds(), EnumSet.of(binding), false, binding));
+        this.firmware = new FirmwareUpdateObject(b.sharedExecutor != null ? b.sharedExecutor : FIRMWARE_WORKER,
+                this::californiumEndpoint, objects.device());
+        initializer.setInstancesForObject(LwM2mId.FIRMWARE, firmware);
+        initializer.setFactoryForObject(LwM2mId.FIRMWARE, CREATE_STORED);
         objects.byObjectId().forEach((id, instance) -> {
             initializer.setInstancesForObject(id, instance);
             // Leshan wants a factory for Create: created instances keep the values they are given.
@@ -74,6 +87,7 @@ public final class SimulatedDevice {
 
         CaliforniumClientEndpointsProvider.Builder endpoints = new CaliforniumClientEndpointsProvider.Builder(
                 new CoapClientProtocolProvider(), new CoapsClientProtocolProvider());
+        endpoints.setConfiguration(californiumConfiguration(endpoints));
         endpoints.setClientAddress(b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri));
 
         LeshanClientBuilder builder = new LeshanClientBuilder(endpoint);
@@ -99,6 +113,7 @@ public final class SimulatedDevice {
             }
         });
         objects.device().onReboot(this::reboot);
+        firmware.onReboot(this::reboot);
     }
 
     public static Builder builder(String endpoint, Profile profile) {
@@ -169,6 +184,43 @@ public final class SimulatedDevice {
                         LOG.debug("{} send refused: {}", endpoint, response.getCode());
                     }
                 }, error -> LOG.debug("{} send failed: {}", endpoint, error.toString()));
+    }
+
+    /** The device's Firmware Update object (5). */
+    public FirmwareUpdateObject firmware() {
+        return firmware;
+    }
+
+    private static volatile org.eclipse.californium.elements.config.Configuration sharedConfiguration;
+
+    /**
+     * One Californium configuration for every simulated device, with room for firmware images: Californium refuses
+     * block-wise bodies over 8 KiB by default.
+     */
+    private static org.eclipse.californium.elements.config.Configuration californiumConfiguration(
+            CaliforniumClientEndpointsProvider.Builder endpoints) {
+        if (sharedConfiguration == null) {
+            var configuration = endpoints.createDefaultConfiguration();
+            configuration.set(org.eclipse.californium.core.config.CoapConfig.MAX_RESOURCE_BODY_SIZE,
+                    MAX_FIRMWARE_BYTES);
+            sharedConfiguration = configuration;
+        }
+        return sharedConfiguration;
+    }
+
+    /** The largest firmware image a simulated device accepts. */
+    public static final int MAX_FIRMWARE_BYTES = 16 * 1024 * 1024;
+
+    /** The device's own Californium endpoint for a URI's scheme: a download reuses the DTLS session it has. */
+    private org.eclipse.californium.core.network.Endpoint californiumEndpoint(URI uri) {
+        for (var endpoint : client.getEndpointsProvider().iterator().next() instanceof CaliforniumClientEndpointsProvider p
+                ? p.getEndpoints() : List.<org.eclipse.leshan.client.endpoint.LwM2mClientEndpoint>of()) {
+            if (endpoint.getURI().getScheme().equals(uri.getScheme())
+                    && endpoint instanceof org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpoint cf) {
+                return cf.getCoapEndpoint();
+            }
+        }
+        return null;
     }
 
     /** Tells observers that time-varying resources changed; the fleet calls it periodically. */

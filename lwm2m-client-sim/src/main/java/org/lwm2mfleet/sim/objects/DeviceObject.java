@@ -19,6 +19,7 @@ public final class DeviceObject extends SimulatedInstance {
     private final Instant bootedAt;
     private final AtomicReference<String> utcOffset = new AtomicReference<>("+00:00");
     private final AtomicReference<String> timezone = new AtomicReference<>("UTC");
+    private final String serialNumber;
     private volatile String firmwareVersion;
     private volatile Runnable reboot = () -> {
     };
@@ -28,6 +29,7 @@ public final class DeviceObject extends SimulatedInstance {
         this.clock = clock;
         this.bootedAt = clock.instant();
         this.firmwareVersion = firmwareVersion;
+        this.serialNumber = serialNumber;
         readable(0, () -> MANUFACTURER);
         readable(1, () -> modelNumber);
         readable(2, () -> serialNumber);
@@ -50,6 +52,14 @@ public final class DeviceObject extends SimulatedInstance {
     public void setFirmwareVersion(String version) {
         this.firmwareVersion = version;
         fireResourceChange(3);
+    }
+
+    public String serial() {
+        return serialNumber;
+    }
+
+    public String firmwareVersion() {
+        return firmwareVersion;
     }
 
     public String utcOffset() {

@@ -89,6 +89,12 @@ public class ServerCommand {
     @Option(names = "--pending-expiry", defaultValue = "P1D", paramLabel = "DURATION", description = "How long an operation waits for a sleeping device before it fails, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration pendingExpiry;
 
+    @Option(names = "--firmware-max-size", defaultValue = "67108864", paramLabel = "BYTES", description = "Largest firmware image accepted; larger uploads are refused while streaming (default: ${DEFAULT-VALUE}).")
+    long firmwareMaxSize;
+
+    @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, localhost when bound to every address).")
+    String publicHost;
+
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
@@ -98,6 +104,6 @@ public class ServerCommand {
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .build();
+                .firmwareMaxBytes(firmwareMaxSize).publicHost(publicHost).build();
     }
 }

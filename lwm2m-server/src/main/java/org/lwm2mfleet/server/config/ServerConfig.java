@@ -29,6 +29,9 @@ import java.time.Duration;
  * @param telemetryBacklog how many reported values may wait for the database before new ones are dropped
  * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
+ * @param firmwareMaxBytes the largest firmware image accepted
+ * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
+ *        address the device's endpoint is bound to (localhost when bound to every address)
  */
 public record ServerConfig(
         String bindAddress,
@@ -52,7 +55,9 @@ public record ServerConfig(
         Duration telemetryRetention,
         int telemetryBacklog,
         Duration queueAwakeTime,
-        Duration pendingExpiry) {
+        Duration pendingExpiry,
+        long firmwareMaxBytes,
+        String publicHost) {
 
     public ServerConfig {
         requirePort("http-port", httpPort);
@@ -89,6 +94,9 @@ public record ServerConfig(
         if (pendingExpiry == null || pendingExpiry.toSeconds() < 1) {
             throw new InvalidConfigException("pending-expiry", "must be at least 1 s");
         }
+        if (firmwareMaxBytes < 1024 || firmwareMaxBytes > Integer.MAX_VALUE) {
+            throw new InvalidConfigException("firmware-max-size", "must be between 1 KiB and 2 GiB");
+        }
     }
 
     /** The command line's defaults, with the standard ports on every address; change what differs. */
@@ -120,6 +128,8 @@ public record ServerConfig(
         b.telemetryBacklog = telemetryBacklog;
         b.queueAwakeTime = queueAwakeTime;
         b.pendingExpiry = pendingExpiry;
+        b.firmwareMaxBytes = firmwareMaxBytes;
+        b.publicHost = publicHost;
         return b;
     }
 
@@ -147,6 +157,8 @@ public record ServerConfig(
         private int telemetryBacklog = 100_000;
         private Duration queueAwakeTime = Duration.ofSeconds(93);
         private Duration pendingExpiry = Duration.ofDays(1);
+        private long firmwareMaxBytes = 64L * 1024 * 1024;
+        private String publicHost;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -268,11 +280,21 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder firmwareMaxBytes(long max) {
+            this.firmwareMaxBytes = max;
+            return this;
+        }
+
+        public Builder publicHost(String host) {
+            this.publicHost = host;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry);
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, firmwareMaxBytes, publicHost);
         }
     }
 

@@ -15,9 +15,10 @@ public final class EventTypes {
     public static final String AUTHENTICATION_FAILED = "authentication-failed";
     public static final String NOTIFICATION = "notification";
     public static final String OPERATION = "operation";
+    public static final String FIRMWARE = "firmware";
 
     public static final Set<String> ALL = Set.of(REGISTERED, UPDATED, DEREGISTERED, EXPIRED, SLEEPING, AWAKE,
-            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION);
+            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE);
 
     private EventTypes() {
     }

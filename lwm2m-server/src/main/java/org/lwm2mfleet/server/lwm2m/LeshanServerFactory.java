@@ -3,6 +3,7 @@ package org.lwm2mfleet.server.lwm2m;
 import java.net.InetSocketAddress;
 import java.util.List;
 
+import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -49,6 +50,8 @@ public final class LeshanServerFactory {
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);
+        // Block-wise bodies (firmware pushed or downloaded) up to the firmware size limit; Californium's default is 8 KiB.
+        coapConfig.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, (int) config.firmwareMaxBytes());
         endpoints.setConfiguration(coapConfig);
         endpoints.addEndpoint(new InetSocketAddress(config.coapBindAddress(), config.coapPort()), Protocol.COAP);
         endpoints.addEndpoint(new InetSocketAddress(config.coapsBindAddress(), config.coapsPort()), Protocol.COAPS);

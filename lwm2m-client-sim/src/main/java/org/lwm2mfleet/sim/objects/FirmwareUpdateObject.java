@@ -1,0 +1,175 @@
+package org.lwm2mfleet.sim.objects;
+
+import java.net.URI;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.network.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Firmware Update (5), for real: Package URI (/5/0/1) starts a block-wise download of the actual bytes over the
+ * device's own CoAP or CoAP-over-DTLS endpoint, checked against the SHA-256 the URI carries; Package (/5/0/0)
+ * takes a pushed image; Update (/5/0/2) installs it and reboots, after which Device (/3/0/3) reports the new version.
+ * State (/5/0/3) and Update Result (/5/0/5) move as the specification says.
+ */
+public final class FirmwareUpdateObject extends SimulatedInstance {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FirmwareUpdateObject.class);
+
+    public static final int IDLE = 0, DOWNLOADING = 1, DOWNLOADED = 2, UPDATING = 3;
+    public static final int RESULT_INITIAL = 0, RESULT_SUCCESS = 1, RESULT_NOT_ENOUGH_FLASH = 2,
+            RESULT_CONNECTION_LOST = 4, RESULT_INTEGRITY_FAILED = 5, RESULT_INVALID_URI = 7, RESULT_UPDATE_FAILED = 8;
+
+    private final Executor worker;
+    private final Function<URI, Endpoint> endpointFor;
+    private final DeviceObject device;
+    private volatile Runnable reboot = () -> {
+    };
+    private volatile int state = IDLE;
+    private volatile int result = RESULT_INITIAL;
+    private volatile String packageUri = "";
+    private volatile String packageVersion = "";
+    private volatile byte[] image;
+
+    /**
+     * @param worker where downloads and installs run (never the CoAP thread that received the request)
+     * @param endpointFor the device's Californium endpoint for a server URI, or null when it has none
+     */
+    public FirmwareUpdateObject(Executor worker, Function<URI, Endpoint> endpointFor, DeviceObject device) {
+        super(0);
+        this.worker = worker;
+        this.endpointFor = endpointFor;
+        this.device = device;
+        writable(0, () -> new byte[0], value -> accept((byte[]) value, null));
+        writable(1, () -> packageUri, value -> startDownload((String) value));
+        executable(2, this::update);
+        readable(3, () -> (long) state);
+        readable(5, () -> (long) result);
+        readable(6, () -> "sim-firmware");
+        readable(7, () -> packageVersion);
+        readable(9, () -> 2L); // delivery: pull and push
+    }
+
+    /** What a reboot does on the device (set once the client exists). */
+    public void onReboot(Runnable reboot) {
+        this.reboot = reboot;
+    }
+
+    public int state() {
+        return state;
+    }
+
+    public int result() {
+        return result;
+    }
+
+    /** The bytes of the last image received, for tests to compare. */
+    public byte[] image() {
+        return image;
+    }
+
+    private void startDownload(String uri) {
+        packageUri = uri;
+        if (uri == null || uri.isEmpty()) {
+            // An empty URI cancels and resets the state machine.
+            moveTo(IDLE, RESULT_INITIAL);
+            image = null;
+            return;
+        }
+        moveTo(DOWNLOADING, RESULT_INITIAL);
+        worker.execute(() -> download(URI.create(uri)));
+    }
+
+    private void download(URI uri) {
+        Endpoint endpoint = endpointFor.apply(uri);
+        if (endpoint == null) {
+            moveTo(IDLE, RESULT_INVALID_URI);
+            return;
+        }
+        CoapClient client = new CoapClient(uri.toString());
+        client.setEndpoint(endpoint);
+        client.setTimeout(Duration.ofSeconds(30).toMillis());
+        try {
+            CoapResponse response = client.get();
+            if (response == null || !response.isSuccess()) {
+                LOG.info("{} firmware download failed: {}", device.serial(),
+                        response == null ? "no answer" : response.getCode());
+                moveTo(IDLE, RESULT_CONNECTION_LOST);
+                return;
+            }
+            accept(response.getPayload(), query(uri).get("sha256"));
+            packageVersion = query(uri).getOrDefault("version", "");
+        } catch (Exception e) {
+            LOG.info("{} firmware download failed: {}", device.serial(), e.toString());
+            moveTo(IDLE, RESULT_CONNECTION_LOST);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private void accept(byte[] bytes, String expectedSha256) {
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256(bytes))) {
+            moveTo(IDLE, RESULT_INTEGRITY_FAILED);
+            return;
+        }
+        image = bytes;
+        moveTo(DOWNLOADED, RESULT_INITIAL);
+    }
+
+    private void update() {
+        if (state != DOWNLOADED) {
+            return; // Update before Downloaded is ignored, as the specification allows
+        }
+        moveTo(UPDATING, RESULT_INITIAL);
+        worker.execute(() -> {
+            if (!packageVersion.isEmpty()) {
+                device.setFirmwareVersion(packageVersion);
+            }
+            state = IDLE;
+            result = RESULT_SUCCESS;
+            reboot.run();
+        });
+    }
+
+    private void moveTo(int newState, int newResult) {
+        state = newState;
+        result = newResult;
+        fireResourceChange(3);
+        fireResourceChange(5);
+    }
+
+    @Override
+    protected List<Integer> changingResources() {
+        return List.of();
+    }
+
+    static Map<String, String> query(URI uri) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (uri.getRawQuery() != null) {
+            for (String pair : uri.getRawQuery().split("&")) {
+                String[] kv = pair.split("=", 2);
+                params.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+        }
+        return params;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package org.lwm2mfleet.server.firmware;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+import org.eclipse.leshan.server.registration.Registration;
+import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.api.Json;
+import org.lwm2mfleet.server.device.DeviceService;
+import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.error.ProblemType;
+import org.lwm2mfleet.server.events.EventBus;
+import org.lwm2mfleet.server.events.EventTypes;
+import org.lwm2mfleet.server.events.FleetEvent;
+import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.store.Jdbc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Updates one device's firmware over object 5, pull mode: writes Package URI with a download link issued for that
+ * device, follows State and Update Result by observing them, executes Update when the image is downloaded, and calls
+ * it a success only when the device registers again reporting the image's version in /3/0/3 (or says Update Result
+ * 1 and then reports it). Every transition is stored with its time and published as a {@code firmware} event. The
+ * work runs on the room's own thread: notifications arrive on CoAP threads.
+ */
+public final class FirmwareUpdates implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FirmwareUpdates.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String STATE = "/5/0/3";
+    private static final String RESULT = "/5/0/5";
+
+    /** Update Result codes of object 5, as a person should read them. */
+    static final Map<Integer, String> RESULTS = Map.of(0, "initial", 1, "firmware updated successfully", 2,
+            "not enough flash memory for the new package", 3, "out of RAM during download", 4,
+            "connection lost during download", 5, "integrity check failure", 6, "unsupported package type", 7,
+            "invalid URI", 8, "firmware update failed", 9, "unsupported protocol");
+
+    /** One device's update as the API shows it. */
+    public record Update(long id, String endpoint, long imageId, String status, Integer updateResult,
+            String failure, Instant startedAt, Instant changedAt) {
+    }
+
+    private final Jdbc jdbc;
+    private final FirmwareImages images;
+    private final DeviceService devices;
+    private final DeviceOperations operations;
+    private final EventBus events;
+    private final Clock clock;
+    private final Function<Registration, String> downloadBase;
+    private final Function<String, Registration> registrationOf;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("firmware"));
+
+    /**
+     * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} matching how a registration's device
+     *        talks to the server
+     */
+    public FirmwareUpdates(Jdbc jdbc, FirmwareImages images, DeviceService devices, DeviceOperations operations,
+            EventBus events, Clock clock, Function<Registration, String> downloadBase,
+            Function<String, Registration> registrationOf) {
+        this.jdbc = jdbc;
+        this.images = images;
+        this.devices = devices;
+        this.operations = operations;
+        this.events = events;
+        this.clock = clock;
+        this.downloadBase = downloadBase;
+        this.registrationOf = registrationOf;
+        events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()), e -> worker.execute(() -> onNotification(e)));
+        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), e -> worker.execute(() -> onRegistered(e)));
+    }
+
+    /** Starts updating a registered device to an image. */
+    public Update start(String endpoint, long imageId) {
+        devices.get(endpoint);
+        FirmwareImage image = images.get(imageId);
+        Registration registration = registrationOf.apply(endpoint);
+        if (registration == null) {
+            throw new FleetException(ProblemType.DEVICE_NOT_REGISTERED, null,
+                    "device '" + endpoint + "' is not registered");
+        }
+        if (active(endpoint).isPresent()) {
+            throw new FleetException(ProblemType.CONFLICT, null, "device '" + endpoint + "' is already updating");
+        }
+        String token = HexFormat.of().formatHex(random());
+        Instant now = clock.instant();
+        long id = jdbc.insert("INSERT INTO firmware_updates (endpoint, image_id, status, token, started_at,"
+                + " changed_at) VALUES (?, ?, 'pending', ?, ?, ?)", endpoint, imageId, token, now, now);
+        record(id, "pending", "image " + image.name() + " " + image.version());
+        String uri = downloadBase.apply(registration) + "/fw/" + token + "?sha256=" + image.sha256() + "&version="
+                + image.version();
+        // Observe State and Update Result first, so that no transition is missed; then hand over the URI.
+        operations.observe(endpoint, List.of(STATE), null, null)
+                .thenCompose(x -> operations.observe(endpoint, List.of(RESULT), null, null))
+                .thenCompose(x -> operations.write(endpoint, "/5/0/1", Json.MAPPER.createObjectNode().put("value", uri),
+                        false, null))
+                .whenCompleteAsync((x, error) -> {
+                    if (error != null) {
+                        fail(id, endpoint, "could not start: " + cause(error).getMessage(), null);
+                    } else {
+                        LOG.info("firmware update started endpoint={} update={} image={}", endpoint, id, imageId);
+                    }
+                }, worker);
+        return get(id);
+    }
+
+    public Update get(long id) {
+        return jdbc.queryOne(SELECT + " WHERE id = ?", FirmwareUpdates::map, id)
+                .orElseThrow(() -> FleetException.notFound("no firmware update " + id));
+    }
+
+    public List<Update> ofDevice(String endpoint) {
+        return jdbc.query(SELECT + " WHERE endpoint = ? ORDER BY id DESC", FirmwareUpdates::map, endpoint);
+    }
+
+    public List<Map<String, Object>> history(long id) {
+        get(id);
+        return jdbc.query("SELECT at, status, detail FROM firmware_update_events WHERE update_id = ? ORDER BY at",
+                row -> {
+                    Map<String, Object> json = new LinkedHashMap<>();
+                    json.put("at", Jdbc.instant(row, "at"));
+                    json.put("status", row.getString("status"));
+                    json.put("detail", row.getString("detail"));
+                    return json;
+                }, id);
+    }
+
+    /** What a download token gives access to, while its update is under way. */
+    public Optional<DownloadResource.Grant> grantForToken(String token) {
+        return jdbc.queryOne("SELECT endpoint, image_id FROM firmware_updates WHERE token = ? AND status IN"
+                + " ('pending', 'downloading')", row -> new DownloadResource.Grant(row.getString("endpoint"),
+                        images.bytes(row.getLong("image_id"))), token);
+    }
+
+    private void onNotification(FleetEvent event) {
+        Optional<Update> update = active(event.endpoint());
+        if (update.isEmpty()) {
+            return;
+        }
+        for (Object point : (List<?>) event.data().getOrDefault("points", List.of())) {
+            Map<?, ?> p = (Map<?, ?>) point;
+            Object value = p.get("value");
+            if (!(value instanceof Number number)) {
+                continue;
+            }
+            if (STATE.equals(p.get("path"))) {
+                onState(update.get(), number.intValue());
+            } else if (RESULT.equals(p.get("path"))) {
+                onResult(update.get(), number.intValue());
+            }
+        }
+    }
+
+    private void onState(Update update, int state) {
+        switch (state) {
+        case 1 -> move(update, "downloading", "State 1: downloading");
+        case 2 -> {
+            if (move(update, "downloaded", "State 2: downloaded")) {
+                move(update, "updating", "Update executed");
+                operations.execute(update.endpoint(), "/5/0/2", null).whenCompleteAsync((x, error) -> {
+                    if (error != null) {
+                        fail(update.id(), update.endpoint(), "Update could not be executed: "
+                                + cause(error).getMessage(), null);
+                    }
+                }, worker);
+            }
+        }
+        case 3 -> move(update, "updating", "State 3: updating");
+        default -> {
+        }
+        }
+    }
+
+    private void onResult(Update update, int result) {
+        if (result >= 2) {
+            fail(update.id(), update.endpoint(), "Update Result " + result + ": " + RESULTS.get(result), result);
+        }
+    }
+
+    /** After a reboot the device registers again: its /3/0/3 says whether the new firmware runs. */
+    private void onRegistered(FleetEvent event) {
+        active(event.endpoint()).filter(u -> u.status().equals("updating")).ifPresent(update -> {
+            FirmwareImage image = images.get(update.imageId());
+            operations.read(update.endpoint(), "/3/0/3", null).whenCompleteAsync((value, error) -> {
+                String version = error == null ? String.valueOf(value.get("value")) : null;
+                if (image.version().equals(version)) {
+                    finish(update, version);
+                } else {
+                    fail(update.id(), update.endpoint(), error != null
+                            ? "firmware version unreadable after reboot: " + cause(error).getMessage()
+                            : "device reports version " + version + " after the update, not " + image.version(), null);
+                }
+            }, worker);
+        });
+    }
+
+    private void finish(Update update, String version) {
+        jdbc.update("UPDATE firmware_updates SET status = 'succeeded', update_result = 1, changed_at = ? WHERE id = ?",
+                clock.instant(), update.id());
+        record(update.id(), "succeeded", "device runs version " + version);
+        stopObserving(update.endpoint());
+        LOG.info("firmware update succeeded endpoint={} update={} version={}", update.endpoint(), update.id(),
+                version);
+    }
+
+    private void fail(long id, String endpoint, String reason, Integer result) {
+        if (jdbc.update("UPDATE firmware_updates SET status = 'failed', failure = ?, update_result = ?, changed_at = ?"
+                + " WHERE id = ? AND status NOT IN ('succeeded', 'failed')", reason, result, clock.instant(), id) == 1) {
+            record(id, "failed", reason);
+            stopObserving(endpoint);
+            LOG.warn("firmware update failed endpoint={} update={} reason={}", endpoint, id, reason);
+        }
+    }
+
+    /** Moves forward only (a late notification never moves an update back). @return whether it moved */
+    private boolean move(Update update, String status, String detail) {
+        List<String> order = List.of("pending", "downloading", "downloaded", "updating");
+        String current = get(update.id()).status();
+        if (!order.contains(current) || order.indexOf(status) <= order.indexOf(current)) {
+            return false;
+        }
+        jdbc.update("UPDATE firmware_updates SET status = ?, changed_at = ? WHERE id = ?", status, clock.instant(),
+                update.id());
+        record(update.id(), status, detail);
+        return true;
+    }
+
+    private void record(long id, String status, String detail) {
+        jdbc.update("INSERT INTO firmware_update_events (update_id, at, status, detail) VALUES (?, ?, ?, ?)", id,
+                clock.instant(), status, detail);
+        Update update = get(id);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("updateId", id);
+        data.put("imageId", update.imageId());
+        data.put("status", status);
+        data.put("detail", detail);
+        events.publish(EventTypes.FIRMWARE, update.endpoint(), data);
+    }
+
+    private void stopObserving(String endpoint) {
+        for (String path : List.of(STATE, RESULT)) {
+            try {
+                operations.cancelObservation(endpoint, List.of(path));
+            } catch (FleetException notObserved) {
+                // already gone
+            }
+        }
+    }
+
+    private Optional<Update> active(String endpoint) {
+        return jdbc.queryOne(SELECT + " WHERE endpoint = ? AND status NOT IN ('succeeded', 'failed')"
+                + " ORDER BY id DESC LIMIT 1", FirmwareUpdates::map, endpoint);
+    }
+
+    private static final String SELECT = "SELECT id, endpoint, image_id, status, update_result, failure, started_at,"
+            + " changed_at FROM firmware_updates";
+
+    private static Update map(java.sql.ResultSet row) throws java.sql.SQLException {
+        int result = row.getInt("update_result");
+        return new Update(row.getLong("id"), row.getString("endpoint"), row.getLong("image_id"),
+                row.getString("status"), row.wasNull() ? null : result, row.getString("failure"),
+                Jdbc.instant(row, "started_at"), Jdbc.instant(row, "changed_at"));
+    }
+
+    private static byte[] random() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static Throwable cause(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error;
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+}

@@ -1,0 +1,111 @@
+package org.lwm2mfleet.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.lwm2mfleet.server.DeviceOperationsTest.assertProblem;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lwm2mfleet.server.api.Json;
+import org.lwm2mfleet.sim.fleet.DeviceSecurity;
+import org.lwm2mfleet.sim.fleet.FleetCredentials;
+import org.lwm2mfleet.sim.fleet.SimulatedDevice;
+import org.lwm2mfleet.sim.profiles.Profile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Firmware images and a single-device update over CoAPS pull, with real bytes. */
+class FirmwareUpdateTest {
+
+    private static final String SECRET = "firmware-test";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pullOverCoapsOfA512KiBImageEndsWithTheNewVersion() throws Exception {
+        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+            byte[] image = new byte[512 * 1024];
+            new Random(5).nextBytes(image);
+            JsonNode uploaded = upload(server, "meter-fw", "2.0.0", image).json();
+            assertThat(uploaded.get("size").asLong()).isEqualTo(image.length);
+            assertThat(uploaded.get("sha256").asText()).isEqualTo(sha256(image));
+
+            byte[] key = FleetCredentials.pskKey(SECRET, "fw-1");
+            Devices.provisionPsk(server.api(), "fw-1", "fw-1", key);
+            SimulatedDevice device = devices.start("fw-1", Profile.ELECTRICITY_METER, server.server().coapsUri(),
+                    DeviceSecurity.psk("fw-1", key));
+            RegistryLifecycleTest.awaitStatus(server, "fw-1", "online");
+            int registrations = device.registrationCount();
+
+            Api.Reply started = server.api().post("/api/v1/devices/fw-1/firmware-updates",
+                    "{\"imageId\":" + uploaded.get("id").asLong() + "}");
+            assertThat(started.status()).as(started.text()).isEqualTo(202);
+            long updateId = started.json().get("id").asLong();
+
+            JsonNode done = await().atMost(Duration.ofSeconds(60)).until(
+                    () -> server.api().get("/api/v1/firmware-updates/" + updateId).json(),
+                    u -> Stream.of("succeeded", "failed").anyMatch(s -> s.equals(u.at("/update/status").asText())));
+            assertThat(done.at("/update/status").asText()).as(done.toString()).isEqualTo("succeeded");
+            assertThat(sha256(device.firmware().image())).isEqualTo(sha256(image));
+            assertThat(device.registrationCount()).isGreaterThan(registrations);
+            assertThat(server.api().get("/api/v1/devices/fw-1/objects/3/0/3").json().get("value").asText())
+                    .isEqualTo("2.0.0");
+            assertThat(done.get("history").findValuesAsText("status")).containsSubsequence("pending", "downloading",
+                    "downloaded", "updating", "succeeded");
+            assertProblem(server.api().delete("/api/v1/firmware/" + uploaded.get("id").asLong()), 409, null);
+        }
+    }
+
+    @Test
+    void anOversizedUploadIsRefusedAndLeavesNoFile() throws Exception {
+        try (TestServer server = TestServer.start(dir, c -> c.firmwareMaxBytes(64 * 1024))) {
+            byte[] tooBig = new byte[200 * 1024];
+            Api.Reply refused = upload(server, "big", "1.0.0", tooBig);
+            assertProblem(refused, 413, "body");
+            try (Stream<Path> files = Files.list(dir.resolve("firmware"))) {
+                assertThat(files).isEmpty();
+            }
+            assertThat(server.api().get("/api/v1/firmware").json().get("items").size()).isZero();
+
+            // Chunked (no Content-Length): refused while streaming, still no file.
+            HttpRequest chunked = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=big&version=2"))
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(tooBig))).build();
+            assertThat(server.api().http().send(chunked, BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+            try (Stream<Path> files = Files.list(dir.resolve("firmware"))) {
+                assertThat(files).isEmpty();
+            }
+
+            assertProblem(upload(server, "", "1.0.0", new byte[10]), 400, "name");
+            JsonNode ok = upload(server, "small", "1.0.0", new byte[1000]).json();
+            assertProblem(upload(server, "small", "1.0.0", new byte[1000]), 409, "version");
+            assertThat(server.api().delete("/api/v1/firmware/" + ok.get("id").asLong()).status()).isEqualTo(204);
+        }
+    }
+
+    private static Api.Reply upload(TestServer server, String name, String version, byte[] bytes) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=" + name + "&version="
+                + version + "&models=SIM-EM-1")).header("Content-Type", "application/octet-stream")
+                .POST(BodyPublishers.ofByteArray(bytes)).build();
+        var response = server.api().http().send(request, BodyHandlers.ofString());
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        return new Api.Reply(response.statusCode(), type, response.body(),
+                response.body().isEmpty() ? null : Json.MAPPER.readTree(response.body()));
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}

@@ -152,7 +152,7 @@ public final class FleetServer implements AutoCloseable {
                 config.firmwareMaxBytes(), clock);
         FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
                 events, clock, registration -> downloadBase(registration, config),
-                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint));
+                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout());
         for (var provider : leshan.getEndpointsProvider()) {
             if (provider instanceof CaliforniumServerEndpointsProvider californium) {
                 californium.getCoapServer().add(new DownloadResource(firmwareUpdates::grantForToken,

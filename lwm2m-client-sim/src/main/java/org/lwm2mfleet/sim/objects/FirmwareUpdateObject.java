@@ -41,6 +41,7 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     private volatile String packageUri = "";
     private volatile String packageVersion = "";
     private volatile byte[] image;
+    private volatile FirmwareFailure failure = FirmwareFailure.NONE;
 
     /**
      * @param worker where downloads and installs run (never the CoAP thread that received the request)
@@ -59,6 +60,11 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
         readable(6, () -> "sim-firmware");
         readable(7, () -> packageVersion);
         readable(9, () -> 2L); // delivery: pull and push
+    }
+
+    /** Makes the next updates fail this way (tests, demos); {@link FirmwareFailure#NONE} to behave again. */
+    public void injectFailure(FirmwareFailure failure) {
+        this.failure = failure;
     }
 
     /** What a reboot does on the device (set once the client exists). */
@@ -87,6 +93,10 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
             image = null;
             return;
         }
+        if (failure == FirmwareFailure.NOT_ENOUGH_FLASH) {
+            moveTo(IDLE, RESULT_NOT_ENOUGH_FLASH);
+            return;
+        }
         moveTo(DOWNLOADING, RESULT_INITIAL);
         worker.execute(() -> download(URI.create(uri)));
     }
@@ -102,6 +112,9 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
         client.setTimeout(Duration.ofSeconds(30).toMillis());
         try {
             CoapResponse response = client.get();
+            if (failure == FirmwareFailure.CONNECTION_LOST) {
+                response = null;
+            }
             if (response == null || !response.isSuccess()) {
                 LOG.info("{} firmware download failed: {}", device.serial(),
                         response == null ? "no answer" : response.getCode());
@@ -119,7 +132,8 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     }
 
     private void accept(byte[] bytes, String expectedSha256) {
-        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256(bytes))) {
+        boolean corrupted = failure == FirmwareFailure.INTEGRITY_CHECK;
+        if (corrupted || expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256(bytes))) {
             moveTo(IDLE, RESULT_INTEGRITY_FAILED);
             return;
         }
@@ -132,6 +146,13 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
             return; // Update before Downloaded is ignored, as the specification allows
         }
         moveTo(UPDATING, RESULT_INITIAL);
+        if (failure == FirmwareFailure.SILENT_IN_UPDATING) {
+            return; // stays in Updating for ever: the server's stall timeout has to notice
+        }
+        if (failure == FirmwareFailure.UPDATE_FAILED) {
+            worker.execute(() -> moveTo(DOWNLOADED, RESULT_UPDATE_FAILED));
+            return;
+        }
         worker.execute(() -> {
             if (!packageVersion.isEmpty()) {
                 device.setFirmwareVersion(packageVersion);

@@ -92,6 +92,9 @@ public class ServerCommand {
     @Option(names = "--firmware-max-size", defaultValue = "67108864", paramLabel = "BYTES", description = "Largest firmware image accepted; larger uploads are refused while streaming (default: ${DEFAULT-VALUE}).")
     long firmwareMaxSize;
 
+    @Option(names = "--firmware-stall-timeout", defaultValue = "PT10M", paramLabel = "DURATION", description = "How long a device may stay in one state of a firmware update before the update is failed, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration firmwareStallTimeout;
+
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, localhost when bound to every address).")
     String publicHost;
 
@@ -104,6 +107,7 @@ public class ServerCommand {
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .firmwareMaxBytes(firmwareMaxSize).publicHost(publicHost).build();
+                .firmwareMaxBytes(firmwareMaxSize)
+                .firmwareStallTimeout(firmwareStallTimeout).publicHost(publicHost).build();
     }
 }

@@ -30,6 +30,7 @@ import java.time.Duration;
  * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  * @param firmwareMaxBytes the largest firmware image accepted
+ * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
  *        address the device's endpoint is bound to (localhost when bound to every address)
  */
@@ -57,6 +58,7 @@ public record ServerConfig(
         Duration queueAwakeTime,
         Duration pendingExpiry,
         long firmwareMaxBytes,
+        Duration firmwareStallTimeout,
         String publicHost) {
 
     public ServerConfig {
@@ -97,6 +99,9 @@ public record ServerConfig(
         if (firmwareMaxBytes < 1024 || firmwareMaxBytes > Integer.MAX_VALUE) {
             throw new InvalidConfigException("firmware-max-size", "must be between 1 KiB and 2 GiB");
         }
+        if (firmwareStallTimeout == null || firmwareStallTimeout.toSeconds() < 1) {
+            throw new InvalidConfigException("firmware-stall-timeout", "must be at least 1 s");
+        }
     }
 
     /** The command line's defaults, with the standard ports on every address; change what differs. */
@@ -129,6 +134,7 @@ public record ServerConfig(
         b.queueAwakeTime = queueAwakeTime;
         b.pendingExpiry = pendingExpiry;
         b.firmwareMaxBytes = firmwareMaxBytes;
+        b.firmwareStallTimeout = firmwareStallTimeout;
         b.publicHost = publicHost;
         return b;
     }
@@ -158,6 +164,7 @@ public record ServerConfig(
         private Duration queueAwakeTime = Duration.ofSeconds(93);
         private Duration pendingExpiry = Duration.ofDays(1);
         private long firmwareMaxBytes = 64L * 1024 * 1024;
+        private Duration firmwareStallTimeout = Duration.ofMinutes(10);
         private String publicHost;
 
         private Builder(Path dataDir) {
@@ -285,6 +292,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder firmwareStallTimeout(Duration timeout) {
+            this.firmwareStallTimeout = timeout;
+            return this;
+        }
+
         public Builder publicHost(String host) {
             this.publicHost = host;
             return this;
@@ -294,7 +306,8 @@ public record ServerConfig(
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, firmwareMaxBytes, publicHost);
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, firmwareMaxBytes,
+                    firmwareStallTimeout, publicHost);
         }
     }
 

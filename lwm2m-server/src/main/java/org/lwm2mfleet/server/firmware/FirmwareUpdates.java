@@ -8,7 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 
@@ -59,7 +61,9 @@ public final class FirmwareUpdates implements AutoCloseable {
     private final Clock clock;
     private final Function<Registration, String> downloadBase;
     private final Function<String, Registration> registrationOf;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("firmware"));
+    private final ScheduledExecutorService worker = Executors
+            .newSingleThreadScheduledExecutor(DaemonThreads.named("firmware"));
+    private final Duration stallTimeout;
 
     /**
      * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} matching how a registration's device
@@ -67,7 +71,8 @@ public final class FirmwareUpdates implements AutoCloseable {
      */
     public FirmwareUpdates(Jdbc jdbc, FirmwareImages images, DeviceService devices, DeviceOperations operations,
             EventBus events, Clock clock, Function<Registration, String> downloadBase,
-            Function<String, Registration> registrationOf) {
+            Function<String, Registration> registrationOf, Duration stallTimeout) {
+        this.stallTimeout = stallTimeout;
         this.jdbc = jdbc;
         this.images = images;
         this.devices = devices;
@@ -78,6 +83,8 @@ public final class FirmwareUpdates implements AutoCloseable {
         this.registrationOf = registrationOf;
         events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()), e -> worker.execute(() -> onNotification(e)));
         events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), e -> worker.execute(() -> onRegistered(e)));
+        long period = Math.max(1, Math.min(30, stallTimeout.toSeconds() / 2));
+        worker.scheduleWithFixedDelay(this::failStalled, period, period, TimeUnit.SECONDS);
     }
 
     /** Starts updating a registered device to an image. */
@@ -202,6 +209,20 @@ public final class FirmwareUpdates implements AutoCloseable {
                 }
             }, worker);
         });
+    }
+
+    /** Fails every update whose device has been in the same state for longer than the stall timeout. */
+    private void failStalled() {
+        try {
+            Instant limit = clock.instant().minus(stallTimeout);
+            for (Update update : jdbc.query(SELECT + " WHERE status NOT IN ('succeeded', 'failed') AND changed_at < ?",
+                    FirmwareUpdates::map, limit)) {
+                fail(update.id(), update.endpoint(), "stalled in " + update.status() + " for more than " + stallTimeout,
+                        null);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("stall check failed, will retry", e);
+        }
     }
 
     private void finish(Update update, String version) {

@@ -69,6 +69,36 @@ class FirmwareUpdateTest {
     }
 
     @Test
+    void pushOverBlock1ToAPushOnlyDevice() throws Exception {
+        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+            byte[] body = new byte[100 * 1024];
+            new Random(9).nextBytes(body);
+            byte[] header = "SIMFW 2.1.0\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] image = new byte[header.length + body.length];
+            System.arraycopy(header, 0, image, 0, header.length);
+            System.arraycopy(body, 0, image, header.length, body.length);
+            long imageId = upload(server, "push-fw", "2.1.0", image).json().get("id").asLong();
+
+            byte[] key = FleetCredentials.pskKey(SECRET, "push-1");
+            Devices.provisionPsk(server.api(), "push-1", "push-1", key);
+            SimulatedDevice device = devices.start("push-1", Profile.WATER_METER, server.server().coapsUri(),
+                    DeviceSecurity.psk("push-1", key));
+            device.firmware().deliveryMethod(1);
+            RegistryLifecycleTest.awaitStatus(server, "push-1", "online");
+
+            long updateId = server.api().post("/api/v1/devices/push-1/firmware-updates",
+                    "{\"imageId\":" + imageId + "}").json().get("id").asLong();
+            JsonNode done = await().atMost(Duration.ofSeconds(60)).until(
+                    () -> server.api().get("/api/v1/firmware-updates/" + updateId).json(),
+                    u -> Stream.of("succeeded", "failed").anyMatch(s -> s.equals(u.at("/update/status").asText())));
+            assertThat(done.at("/update/status").asText()).as(done.toString()).isEqualTo("succeeded");
+            assertThat(sha256(device.firmware().image())).isEqualTo(sha256(image));
+            assertThat(done.get("history").findValuesAsText("detail")).contains("pushing the image (Block1)");
+            assertThat(device.firmware().result()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anOversizedUploadIsRefusedAndLeavesNoFile() throws Exception {
         try (TestServer server = TestServer.start(dir, c -> c.firmwareMaxBytes(64 * 1024))) {
             byte[] tooBig = new byte[200 * 1024];

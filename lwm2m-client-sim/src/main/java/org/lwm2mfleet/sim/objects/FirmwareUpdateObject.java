@@ -42,6 +42,7 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     private volatile String packageVersion = "";
     private volatile byte[] image;
     private volatile FirmwareFailure failure = FirmwareFailure.NONE;
+    private volatile int deliveryMethod = 2; // pull and push
 
     /**
      * @param worker where downloads and installs run (never the CoAP thread that received the request)
@@ -59,12 +60,17 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
         readable(5, () -> (long) result);
         readable(6, () -> "sim-firmware");
         readable(7, () -> packageVersion);
-        readable(9, () -> 2L); // delivery: pull and push
+        readable(9, () -> (long) deliveryMethod);
     }
 
     /** Makes the next updates fail this way (tests, demos); {@link FirmwareFailure#NONE} to behave again. */
     public void injectFailure(FirmwareFailure failure) {
         this.failure = failure;
+    }
+
+    /** Firmware Update Delivery Method (/5/0/9): 0 pull only, 1 push only, 2 both. */
+    public void deliveryMethod(int method) {
+        this.deliveryMethod = method;
     }
 
     /** What a reboot does on the device (set once the client exists). */
@@ -138,6 +144,10 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
             return;
         }
         image = bytes;
+        String version = versionInImage(bytes);
+        if (version != null) {
+            packageVersion = version;
+        }
         moveTo(DOWNLOADED, RESULT_INITIAL);
     }
 
@@ -173,6 +183,15 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     @Override
     protected List<Integer> changingResources() {
         return List.of();
+    }
+
+    /** Simulated images may start with a header line {@code SIMFW <version>}: how a pushed image says its version. */
+    static String versionInImage(byte[] bytes) {
+        String start = new String(bytes, 0, Math.min(bytes.length, 80), java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (!start.startsWith("SIMFW ") || start.indexOf('\n') < 0) {
+            return null;
+        }
+        return start.substring(6, start.indexOf('\n')).strip();
     }
 
     static Map<String, String> query(URI uri) {

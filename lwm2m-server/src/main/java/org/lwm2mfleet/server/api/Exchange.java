@@ -178,6 +178,10 @@ public final class Exchange {
             body.put("field", problem.field());
         }
         body.put("instance", request.getHttpURI().getPath());
+        if (problem.type() == ProblemType.PAYLOAD_TOO_LARGE) {
+            // The rest of the body is not read: the connection cannot carry another request.
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         try {
             send(problem.type().status(), PROBLEM_JSON, Json.MAPPER.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {

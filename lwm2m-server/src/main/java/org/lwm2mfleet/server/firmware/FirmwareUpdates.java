@@ -106,11 +106,21 @@ public final class FirmwareUpdates implements AutoCloseable {
         record(id, "pending", "image " + image.name() + " " + image.version());
         String uri = downloadBase.apply(registration) + "/fw/" + token + "?sha256=" + image.sha256() + "&version="
                 + image.version();
-        // Observe State and Update Result first, so that no transition is missed; then hand over the URI.
+        // Observe State and Update Result first, so that no transition is missed; then deliver: push (Block1 write
+        // of Package) to a device that only takes pushes (/5/0/9 = 1), else the download link in Package URI.
         operations.observe(endpoint, List.of(STATE), null, null)
                 .thenCompose(x -> operations.observe(endpoint, List.of(RESULT), null, null))
-                .thenCompose(x -> operations.write(endpoint, "/5/0/1", Json.MAPPER.createObjectNode().put("value", uri),
-                        false, null))
+                .thenCompose(x -> operations.read(endpoint, "/5/0/9", null)
+                        .handle((method, error) -> error == null && Integer.valueOf(1).equals(
+                                method.get("value") instanceof Number n ? n.intValue() : null)))
+                .thenCompose(push -> {
+                    if (push) {
+                        worker.execute(() -> move(get(id), "downloading", "pushing the image (Block1)"));
+                        return operations.writeBytes(endpoint, "/5/0/0", images.bytes(imageId));
+                    }
+                    return operations.write(endpoint, "/5/0/1", Json.MAPPER.createObjectNode().put("value", uri),
+                            false, null);
+                })
                 .whenCompleteAsync((x, error) -> {
                     if (error != null) {
                         fail(id, endpoint, "could not start: " + cause(error).getMessage(), null);

@@ -150,6 +150,19 @@ public final class DeviceOperations {
         }, (LwM2mResponse response, LwM2mModel model) -> Map.of("written", true));
     }
 
+    /** Writes bytes to an opaque resource (a firmware push to /5/0/0): block-wise (Block1) when they are large. */
+    public CompletableFuture<Map<String, Object>> writeBytes(String endpoint, String pathText, byte[] bytes) {
+        return perform(endpoint, "write", pathText + " (" + bytes.length + " bytes)", model -> {
+            LwM2mPath path = ObjectPath.parse(pathText, model);
+            ResourceModel resource = writable(ObjectPath.resource(path, model));
+            if (resource.type != org.eclipse.leshan.core.model.ResourceModel.Type.OPAQUE) {
+                throw FleetException.invalid("path", ResourceValues.describe(resource) + " is not opaque");
+            }
+            return new WriteRequest(Mode.REPLACE, ContentFormat.OPAQUE, path,
+                    LwM2mSingleResource.newBinaryResource(resource.id, bytes));
+        }, (LwM2mResponse response, LwM2mModel model) -> Map.of("written", true, "bytes", bytes.length));
+    }
+
     /** Writes single resources across objects in one request: {@code {"values": {"/3/0/14": "+02:00", ...}}}. */
     public CompletableFuture<Map<String, Object>> writeComposite(String endpoint, JsonNode body, String format) {
         ContentFormat contentFormat = Formats.parse(format);

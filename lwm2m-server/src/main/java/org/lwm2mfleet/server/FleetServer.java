@@ -33,6 +33,8 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
 import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
+import org.lwm2mfleet.server.firmware.CampaignResource;
+import org.lwm2mfleet.server.firmware.Campaigns;
 import org.lwm2mfleet.server.firmware.DownloadResource;
 import org.lwm2mfleet.server.firmware.FirmwareImages;
 import org.lwm2mfleet.server.firmware.FirmwareResource;
@@ -153,6 +155,12 @@ public final class FleetServer implements AutoCloseable {
         FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
                 events, clock, registration -> downloadBase(registration, config),
                 endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout());
+        Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, devices, events, clock,
+                endpoint -> {
+                    var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
+                    return registration != null && (!registration.usesQueueMode()
+                            || leshan.getPresenceService().isClientAwake(registration));
+                }, Duration.ofSeconds(1));
         for (var provider : leshan.getEndpointsProvider()) {
             if (provider instanceof CaliforniumServerEndpointsProvider californium) {
                 californium.getCoapServer().add(new DownloadResource(firmwareUpdates::grantForToken,
@@ -177,6 +185,7 @@ public final class FleetServer implements AutoCloseable {
         new OperationsResource(operations, dispatcher, pending, operationLog, observations, devices).register(router);
         new TelemetryResource(telemetry, devices).register(router);
         new FirmwareResource(firmwareImages, firmwareUpdates).register(router);
+        new CampaignResource(campaigns).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
 
@@ -194,7 +203,7 @@ public final class FleetServer implements AutoCloseable {
         http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(firmwareUpdates, pending, operationLog, telemetryWriter, telemetry));
+                List.of(campaigns, firmwareUpdates, pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
         leshan.start();
         http.start();

@@ -16,9 +16,10 @@ public final class EventTypes {
     public static final String NOTIFICATION = "notification";
     public static final String OPERATION = "operation";
     public static final String FIRMWARE = "firmware";
+    public static final String CAMPAIGN = "campaign";
 
     public static final Set<String> ALL = Set.of(REGISTERED, UPDATED, DEREGISTERED, EXPIRED, SLEEPING, AWAKE,
-            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE);
+            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE, CAMPAIGN);
 
     private EventTypes() {
     }

@@ -163,11 +163,11 @@ public final class FirmwareImages {
     /** Deletes an image that no device update uses; the file goes when no other image shares it. */
     public void delete(long id) {
         FirmwareImage image = get(id);
-        boolean used = jdbc.queryOne("SELECT 1 FROM firmware_updates WHERE image_id = ?", row -> true, id)
-                .isPresent();
+        boolean used = jdbc.queryOne("SELECT 1 FROM firmware_updates WHERE image_id = ? UNION ALL"
+                + " SELECT 1 FROM campaigns WHERE image_id = ?", row -> true, id, id).isPresent();
         if (used) {
             throw new FleetException(ProblemType.CONFLICT, null,
-                    "image " + id + " is used by device updates; it cannot be deleted");
+                    "image " + id + " is used by a campaign or a device update; it cannot be deleted");
         }
         jdbc.update("DELETE FROM firmware_images WHERE id = ?", id);
         synchronized (recent) {

@@ -1,0 +1,122 @@
+package org.lwm2mfleet.server.firmware;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.lwm2mfleet.server.api.Exchange;
+import org.lwm2mfleet.server.api.Router;
+import org.lwm2mfleet.server.error.FleetException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** REST for firmware campaigns under {@code /api/v1/campaigns}. */
+public final class CampaignResource {
+
+    private static final Set<String> FIELDS = Set.of("name", "imageId", "devices", "tag", "concurrency", "stages",
+            "successThreshold", "failureThreshold", "maxAttempts", "retryBackoff");
+
+    private final Campaigns campaigns;
+
+    public CampaignResource(Campaigns campaigns) {
+        this.campaigns = campaigns;
+    }
+
+    public void register(Router router) {
+        router.post("/api/v1/campaigns", this::create);
+        router.get("/api/v1/campaigns", e -> e.json(200, Map.of("items", campaigns.list())));
+        router.get("/api/v1/campaigns/{id}", e -> e.json(200, view(id(e))));
+        router.get("/api/v1/campaigns/{id}/devices", e -> e.json(200, Map.of("items", campaigns.devices(id(e)))));
+        router.post("/api/v1/campaigns/{id}:pause", e -> e.json(200, campaigns.pause(id(e))));
+        router.post("/api/v1/campaigns/{id}:resume", e -> e.json(200, campaigns.resume(id(e))));
+        router.post("/api/v1/campaigns/{id}:cancel", e -> e.json(200, campaigns.cancel(id(e))));
+    }
+
+    /**
+     * Body: {@code {"name": "spring", "imageId": 1, "tag": "meters" | "devices": [...], "concurrency": 5,
+     * "stages": [1, 10, 100], "successThreshold": 0.9, "failureThreshold": 0.1, "maxAttempts": 3,
+     * "retryBackoff": "PT30S"}}.
+     */
+    private void create(Exchange exchange) {
+        JsonNode body = exchange.bodyJson();
+        if (!body.isObject()) {
+            throw FleetException.invalid("body", "must be a JSON object");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw FleetException.invalid(name, "unknown field; known: " + String.join(", ", FIELDS.stream()
+                        .sorted().toList()));
+            }
+        }
+        if (!body.path("imageId").canConvertToLong()) {
+            throw FleetException.invalid("imageId", "the id of an uploaded image is required");
+        }
+        List<String> devices = null;
+        if (body.has("devices")) {
+            devices = new ArrayList<>();
+            if (!body.get("devices").isArray()) {
+                throw FleetException.invalid("devices", "a list of endpoints");
+            }
+            for (JsonNode device : body.get("devices")) {
+                devices.add(device.asText());
+            }
+        }
+        String tag = body.path("tag").isTextual() ? body.get("tag").asText() : null;
+        if (devices == null && tag == null) {
+            throw FleetException.invalid("devices", "give the devices, or a tag");
+        }
+        List<Integer> stages = new ArrayList<>();
+        if (body.has("stages")) {
+            if (!body.get("stages").isArray()) {
+                throw FleetException.invalid("stages", "a list of percentages, e.g. [1, 10, 100]");
+            }
+            for (JsonNode stage : body.get("stages")) {
+                if (!stage.canConvertToInt()) {
+                    throw FleetException.invalid("stages", "a list of percentages, e.g. [1, 10, 100]");
+                }
+                stages.add(stage.asInt());
+            }
+        }
+        Duration backoff;
+        try {
+            backoff = Duration.parse(body.path("retryBackoff").asText("PT30S"));
+        } catch (DateTimeParseException e) {
+            throw FleetException.invalid("retryBackoff", "an ISO-8601 duration such as PT30S");
+        }
+        Campaigns.Campaign campaign = campaigns.create(new Campaigns.NewCampaign(body.path("name").asText(null),
+                body.get("imageId").asLong(), devices, tag, body.path("concurrency").asInt(10), stages,
+                body.path("successThreshold").asDouble(0.9), body.path("failureThreshold").asDouble(0.1),
+                body.path("maxAttempts").asInt(3), backoff));
+        exchange.response().getHeaders().put("Location", "/api/v1/campaigns/" + campaign.id());
+        exchange.json(201, view(campaign.id()));
+    }
+
+    private Map<String, Object> view(long id) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("campaign", campaigns.get(id));
+        json.put("counts", campaigns.counts(id));
+        json.put("failures", campaigns.devices(id).stream().filter(d -> d.lastFailure() != null).map(d -> {
+            Map<String, Object> failure = new LinkedHashMap<>();
+            failure.put("endpoint", d.endpoint());
+            failure.put("status", d.status());
+            failure.put("attempts", d.attempts());
+            failure.put("reason", d.lastFailure());
+            return failure;
+        }).toList());
+        return json;
+    }
+
+    private static long id(Exchange exchange) {
+        try {
+            return Long.parseLong(exchange.path("id"));
+        } catch (NumberFormatException e) {
+            throw FleetException.invalid("id", "must be a number");
+        }
+    }
+}

@@ -1,0 +1,418 @@
+package org.lwm2mfleet.server.firmware;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.device.DeviceService;
+import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.error.ProblemType;
+import org.lwm2mfleet.server.events.EventBus;
+import org.lwm2mfleet.server.events.EventTypes;
+import org.lwm2mfleet.server.events.FleetEvent;
+import org.lwm2mfleet.server.store.Jdbc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Firmware campaigns: one image to a set of devices, with a limit on devices updating at once, stages (for example
+ * 1 %, 10 %, then everyone) that open only when the previous ones succeeded well enough, a failure threshold that
+ * pauses the campaign, and retries with back-off. All state is in the database (tables campaigns and
+ * campaign_devices): a restarted server carries on where it stopped, and a device that finished is never updated
+ * again. One thread runs every campaign, so the concurrency limit holds without locks.
+ */
+public final class Campaigns implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Campaigns.class);
+
+    /** What an operator asks for. */
+    public record NewCampaign(String name, long imageId, List<String> devices, String tag, int concurrency,
+            List<Integer> stages, double successThreshold, double failureThreshold, int maxAttempts,
+            Duration retryBackoff) {
+    }
+
+    /** A campaign as the API shows it. */
+    public record Campaign(long id, String name, long imageId, String status, int concurrency, List<Integer> stages,
+            int currentStage, double successThreshold, double failureThreshold, int maxAttempts,
+            long retryBackoffMillis, String pausedReason, Instant createdAt, Instant finishedAt) {
+    }
+
+    /** A device's place in a campaign. */
+    public record CampaignDevice(String endpoint, int stage, String status, String updateStatus, int attempts,
+            Long updateId, String lastFailure) {
+    }
+
+    private final Jdbc jdbc;
+    private final FirmwareImages images;
+    private final FirmwareUpdates updates;
+    private final DeviceService devices;
+    private final EventBus events;
+    private final Clock clock;
+    private final Predicate<String> reachable;
+    private final ScheduledExecutorService engine = Executors
+            .newSingleThreadScheduledExecutor(DaemonThreads.named("campaigns"));
+
+    /** @param reachable whether a device is registered and awake, so an update can start now */
+    public Campaigns(Jdbc jdbc, FirmwareImages images, FirmwareUpdates updates, DeviceService devices, EventBus events,
+            Clock clock, Predicate<String> reachable, Duration tick) {
+        this.jdbc = jdbc;
+        this.images = images;
+        this.updates = updates;
+        this.devices = devices;
+        this.events = events;
+        this.clock = clock;
+        this.reachable = reachable;
+        events.subscribe(e -> EventTypes.FIRMWARE.equals(e.type()), e -> engine.execute(() -> onUpdateEvent(e)));
+        engine.scheduleWithFixedDelay(this::tickQuietly, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public Campaign create(NewCampaign request) {
+        if (request.name() == null || request.name().isBlank() || request.name().length() > 255) {
+            throw FleetException.invalid("name", "is required (at most 255 characters)");
+        }
+        images.get(request.imageId());
+        if (request.concurrency() < 1 || request.concurrency() > 10_000) {
+            throw FleetException.invalid("concurrency", "must be between 1 and 10000");
+        }
+        List<Integer> stages = request.stages() == null || request.stages().isEmpty() ? List.of(100)
+                : request.stages();
+        for (int i = 0; i < stages.size(); i++) {
+            if (stages.get(i) < 1 || stages.get(i) > 100 || i > 0 && stages.get(i) <= stages.get(i - 1)) {
+                throw FleetException.invalid("stages", "increasing percentages from 1 to 100, e.g. [1, 10, 100]");
+            }
+        }
+        if (stages.get(stages.size() - 1) != 100) {
+            throw FleetException.invalid("stages", "the last stage must be 100 (everyone)");
+        }
+        checkRatio(request.successThreshold(), "successThreshold");
+        checkRatio(request.failureThreshold(), "failureThreshold");
+        if (request.maxAttempts() < 1 || request.maxAttempts() > 20) {
+            throw FleetException.invalid("maxAttempts", "must be between 1 and 20");
+        }
+        List<String> targets = targets(request);
+        if (targets.isEmpty()) {
+            throw FleetException.invalid(request.tag() != null ? "tag" : "devices", "selects no device");
+        }
+        Instant now = clock.instant();
+        long id = jdbc.inTransaction(() -> {
+            long campaign = jdbc.insert("INSERT INTO campaigns (name, image_id, status, concurrency, stages,"
+                    + " current_stage, success_threshold, failure_threshold, max_attempts, retry_backoff_ms,"
+                    + " created_at) VALUES (?, ?, 'running', ?, ?, 0, ?, ?, ?, ?, ?)", request.name(),
+                    request.imageId(), request.concurrency(), join(stages), request.successThreshold(),
+                    request.failureThreshold(), request.maxAttempts(), request.retryBackoff().toMillis(), now);
+            for (int position = 0; position < targets.size(); position++) {
+                jdbc.update("INSERT INTO campaign_devices (campaign_id, endpoint, position, stage, status, attempts,"
+                        + " next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)", campaign, targets.get(position),
+                        position, stageOf(position, targets.size(), stages), now);
+            }
+            return campaign;
+        });
+        LOG.info("campaign created id={} name={} image={} devices={} stages={} concurrency={}", id, request.name(),
+                request.imageId(), targets.size(), stages, request.concurrency());
+        publish(id, "created");
+        engine.execute(this::tickQuietly);
+        return get(id);
+    }
+
+    public Campaign get(long id) {
+        return jdbc.queryOne(SELECT + " WHERE id = ?", Campaigns::map, id)
+                .orElseThrow(() -> FleetException.notFound("no campaign " + id));
+    }
+
+    public List<Campaign> list() {
+        return jdbc.query(SELECT + " ORDER BY id DESC", Campaigns::map);
+    }
+
+    public List<CampaignDevice> devices(long id) {
+        get(id);
+        return jdbc.query("SELECT d.endpoint, d.stage, d.status, u.status AS update_status, d.attempts, d.update_id,"
+                + " d.last_failure FROM campaign_devices d LEFT JOIN firmware_updates u ON u.id = d.update_id"
+                + " WHERE d.campaign_id = ? ORDER BY d.position", row -> {
+                    long updateId = row.getLong("update_id");
+                    return new CampaignDevice(row.getString("endpoint"), row.getInt("stage"),
+                            row.getString("status"), row.getString("update_status"), row.getInt("attempts"),
+                            row.wasNull() ? null : updateId, row.getString("last_failure"));
+                }, id);
+    }
+
+    /** Devices by state: pending, downloading, downloaded, updating (from the device's update), succeeded, failed. */
+    public Map<String, Long> counts(long id) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String state : List.of("pending", "downloading", "downloaded", "updating", "succeeded", "failed",
+                "cancelled")) {
+            counts.put(state, 0L);
+        }
+        for (CampaignDevice device : devices(id)) {
+            String state = device.status().equals("updating") && device.updateStatus() != null
+                    && !device.updateStatus().equals("pending") && counts.containsKey(device.updateStatus())
+                            ? device.updateStatus()
+                            : device.status();
+            counts.merge(state, 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    public Campaign pause(long id) {
+        return setStatus(id, "running", "paused", "paused by an operator");
+    }
+
+    /** Resumes a paused campaign; devices that failed get their attempts again (the cause is meant to be fixed). */
+    public Campaign resume(long id) {
+        // On the engine's thread, so that no tick sees the campaign running with its old failures.
+        Campaign campaign;
+        try {
+            campaign = engine.submit(() -> jdbc.inTransaction(() -> {
+                jdbc.update("UPDATE campaign_devices SET status = 'pending', attempts = 0, next_attempt_at = ?"
+                        + " WHERE campaign_id = ? AND status = 'failed'", clock.instant(), id);
+                return setStatus(id, "paused", "running", null);
+            })).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+        engine.execute(this::tickQuietly);
+        return campaign;
+    }
+
+    /** Stops starting updates; updates under way finish, pending devices are marked cancelled. */
+    public Campaign cancel(long id) {
+        Campaign campaign = get(id);
+        if (campaign.status().equals("finished") || campaign.status().equals("cancelled")) {
+            throw new FleetException(ProblemType.CONFLICT, null, "campaign " + id + " is already " + campaign.status());
+        }
+        jdbc.update("UPDATE campaigns SET status = 'cancelled', finished_at = ? WHERE id = ?", clock.instant(), id);
+        jdbc.update("UPDATE campaign_devices SET status = 'cancelled' WHERE campaign_id = ? AND status = 'pending'",
+                id);
+        publish(id, "cancelled");
+        return get(id);
+    }
+
+    // ---- the engine ----------------------------------------------------------------------------------------------
+
+    private void tickQuietly() {
+        try {
+            for (Campaign campaign : jdbc.query(SELECT + " WHERE status = 'running' ORDER BY id", Campaigns::map)) {
+                advance(campaign);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("campaign engine tick failed, will retry", e);
+        }
+    }
+
+    private void advance(Campaign campaign) {
+        long id = campaign.id();
+        Map<String, Long> byStatus = statusCounts(id);
+        long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
+        long failed = byStatus.getOrDefault("failed", 0L);
+        if (total > 0 && (double) failed / total > campaign.failureThreshold()) {
+            pauseItself(campaign, failed + " of " + total + " devices failed, above the failure threshold of "
+                    + campaign.failureThreshold());
+            return;
+        }
+        int stage = campaign.currentStage();
+        long openInStage = count(id, "stage <= ? AND status IN ('pending', 'updating')", stage);
+        if (openInStage == 0) {
+            long succeeded = count(id, "stage <= ? AND status = 'succeeded'", stage);
+            long done = succeeded + count(id, "stage <= ? AND status = 'failed'", stage);
+            if (stage == campaign.stages().size() - 1) {
+                jdbc.update("UPDATE campaigns SET status = 'finished', finished_at = ? WHERE id = ?",
+                        clock.instant(), id);
+                LOG.info("campaign finished id={} counts={}", id, byStatus);
+                publish(id, "finished");
+                return;
+            }
+            double ratio = done == 0 ? 1.0 : (double) succeeded / done;
+            if (ratio < campaign.successThreshold()) {
+                pauseItself(campaign, "stage " + (stage + 1) + " succeeded on " + Math.round(ratio * 100)
+                        + " % of its devices, below the " + Math.round(campaign.successThreshold() * 100)
+                        + " % needed to go on");
+                return;
+            }
+            jdbc.update("UPDATE campaigns SET current_stage = ? WHERE id = ?", stage + 1, id);
+            LOG.info("campaign id={} opens stage {} of {}", id, stage + 2, campaign.stages().size());
+            publish(id, "stage-opened");
+            stage++;
+        }
+        long updating = byStatus.getOrDefault("updating", 0L);
+        if (updating >= campaign.concurrency()) {
+            return;
+        }
+        List<String> next = jdbc.query("SELECT endpoint FROM campaign_devices WHERE campaign_id = ? AND stage <= ?"
+                + " AND status = 'pending' AND next_attempt_at <= ? ORDER BY position", row -> row.getString("endpoint"),
+                id, stage, clock.instant());
+        for (String endpoint : next) {
+            if (updating >= campaign.concurrency()) {
+                break;
+            }
+            if (!reachable.test(endpoint)) {
+                continue; // asleep or offline: it gets its turn when it is back
+            }
+            try {
+                FirmwareUpdates.Update update = updates.start(endpoint, campaign.imageId());
+                jdbc.update("UPDATE campaign_devices SET status = 'updating', attempts = attempts + 1, update_id = ?"
+                        + " WHERE campaign_id = ? AND endpoint = ?", update.id(), id, endpoint);
+                updating++;
+            } catch (FleetException e) {
+                retryOrFail(id, endpoint, campaign, e.getMessage(), false);
+            }
+        }
+    }
+
+    /** A device's update ended: the campaign takes note, and a failed device is retried with back-off. */
+    private void onUpdateEvent(FleetEvent event) {
+        Object status = event.data().get("status");
+        if (!"succeeded".equals(status) && !"failed".equals(status)) {
+            return;
+        }
+        long updateId = ((Number) event.data().get("updateId")).longValue();
+        jdbc.queryOne("SELECT campaign_id FROM campaign_devices WHERE update_id = ? AND status = 'updating'",
+                row -> row.getLong("campaign_id"), updateId).ifPresent(campaignId -> {
+                    if ("succeeded".equals(status)) {
+                        jdbc.update("UPDATE campaign_devices SET status = 'succeeded' WHERE campaign_id = ?"
+                                + " AND endpoint = ?", campaignId, event.endpoint());
+                    } else {
+                        retryOrFail(campaignId, event.endpoint(), get(campaignId),
+                                String.valueOf(event.data().get("detail")), true);
+                    }
+                    publish(campaignId, "progress");
+                    tickQuietly();
+                });
+    }
+
+    private void retryOrFail(long campaignId, String endpoint, Campaign campaign, String reason, boolean attempted) {
+        int attempts = jdbc.queryOne("SELECT attempts FROM campaign_devices WHERE campaign_id = ? AND endpoint = ?",
+                row -> row.getInt("attempts"), campaignId, endpoint).orElse(0);
+        if (attempted && attempts >= campaign.maxAttempts()) {
+            jdbc.update("UPDATE campaign_devices SET status = 'failed', last_failure = ? WHERE campaign_id = ?"
+                    + " AND endpoint = ?", reason, campaignId, endpoint);
+            return;
+        }
+        long backoff = campaign.retryBackoffMillis() << Math.min(10, Math.max(0, attempts - 1));
+        jdbc.update("UPDATE campaign_devices SET status = 'pending', last_failure = ?, next_attempt_at = ?"
+                + " WHERE campaign_id = ? AND endpoint = ?", reason, clock.instant().plusMillis(backoff), campaignId,
+                endpoint);
+    }
+
+    private void pauseItself(Campaign campaign, String reason) {
+        jdbc.update("UPDATE campaigns SET status = 'paused', paused_reason = ? WHERE id = ? AND status = 'running'",
+                reason, campaign.id());
+        LOG.warn("campaign paused id={} reason={}", campaign.id(), reason);
+        publish(campaign.id(), "paused");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private List<String> targets(NewCampaign request) {
+        LinkedHashSet<String> targets = new LinkedHashSet<>();
+        if (request.devices() != null) {
+            for (String endpoint : request.devices()) {
+                devices.get(endpoint);
+                targets.add(endpoint);
+            }
+        }
+        if (request.tag() != null) {
+            String cursor = null;
+            do {
+                var page = devices.list(new org.lwm2mfleet.server.device.DeviceQuery(null, request.tag(), null, null,
+                        cursor, DeviceService.MAX_PAGE));
+                page.items().forEach(d -> targets.add(d.endpoint()));
+                cursor = page.nextCursor();
+            } while (cursor != null);
+        }
+        return new ArrayList<>(targets);
+    }
+
+    /** Stage of the device at {@code position}: the first stage whose cumulative share covers it. */
+    static int stageOf(int position, int total, List<Integer> stages) {
+        for (int stage = 0; stage < stages.size(); stage++) {
+            int covered = (int) Math.ceil(total * stages.get(stage) / 100.0);
+            if (position < covered) {
+                return stage;
+            }
+        }
+        return stages.size() - 1;
+    }
+
+    private Campaign setStatus(long id, String from, String to, String reason) {
+        if (jdbc.update("UPDATE campaigns SET status = ?, paused_reason = ? WHERE id = ? AND status = ?", to, reason,
+                id, from) == 0) {
+            Campaign campaign = get(id);
+            throw new FleetException(ProblemType.CONFLICT, null, "campaign " + id + " is " + campaign.status()
+                    + ", not " + from);
+        }
+        publish(id, to);
+        return get(id);
+    }
+
+    private Map<String, Long> statusCounts(long id) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        jdbc.query("SELECT status, COUNT(*) AS n FROM campaign_devices WHERE campaign_id = ? GROUP BY status", row -> {
+            counts.put(row.getString("status"), row.getLong("n"));
+            return null;
+        }, id);
+        return counts;
+    }
+
+    private long count(long id, String where, Object... params) {
+        Object[] all = new Object[params.length + 1];
+        all[0] = id;
+        System.arraycopy(params, 0, all, 1, params.length);
+        return jdbc.queryOne("SELECT COUNT(*) AS n FROM campaign_devices WHERE campaign_id = ? AND " + where,
+                row -> row.getLong("n"), all).orElse(0L);
+    }
+
+    private void publish(long id, String what) {
+        Campaign campaign = get(id);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("campaignId", id);
+        data.put("event", what);
+        data.put("status", campaign.status());
+        data.put("stage", campaign.currentStage() + 1);
+        data.put("counts", counts(id));
+        if (campaign.pausedReason() != null) {
+            data.put("reason", campaign.pausedReason());
+        }
+        events.publish(EventTypes.CAMPAIGN, null, data);
+    }
+
+    private static void checkRatio(double ratio, String field) {
+        if (ratio < 0 || ratio > 1) {
+            throw FleetException.invalid(field, "a ratio from 0 to 1");
+        }
+    }
+
+    private static String join(List<Integer> stages) {
+        return String.join(",", stages.stream().map(String::valueOf).toList());
+    }
+
+    private static final String SELECT = "SELECT id, name, image_id, status, concurrency, stages, current_stage,"
+            + " success_threshold, failure_threshold, max_attempts, retry_backoff_ms, paused_reason, created_at,"
+            + " finished_at FROM campaigns";
+
+    private static Campaign map(java.sql.ResultSet row) throws java.sql.SQLException {
+        return new Campaign(row.getLong("id"), row.getString("name"), row.getLong("image_id"),
+                row.getString("status"), row.getInt("concurrency"),
+                Arrays.stream(row.getString("stages").split(",")).map(Integer::valueOf).toList(),
+                row.getInt("current_stage"), row.getDouble("success_threshold"), row.getDouble("failure_threshold"),
+                row.getInt("max_attempts"), row.getLong("retry_backoff_ms"), row.getString("paused_reason"),
+                Jdbc.instant(row, "created_at"), Jdbc.instant(row, "finished_at"));
+    }
+
+    @Override
+    public void close() {
+        engine.shutdownNow();
+    }
+}

@@ -1,0 +1,98 @@
+package org.lwm2mfleet.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lwm2mfleet.server.api.Json;
+import org.lwm2mfleet.sim.fleet.FleetCredentials;
+import org.lwm2mfleet.sim.fleet.FleetSpec;
+import org.lwm2mfleet.sim.fleet.SecurityMode;
+import org.lwm2mfleet.sim.fleet.SimulatedDevice;
+import org.lwm2mfleet.sim.fleet.SimulatedFleet;
+import org.lwm2mfleet.sim.objects.FirmwareFailure;
+import org.lwm2mfleet.sim.profiles.Profile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A staged campaign over a real simulated fleet: concurrency, automatic pause on failures, resume, finish. */
+class CampaignTest {
+
+    private static final String SECRET = "campaign-test";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fiftyDevicesWithConcurrencyFivePauseOnFailuresAndFinishAfterResume() throws Exception {
+        try (TestServer server = TestServer.start(dir)) {
+            int count = 50;
+            StringBuilder csv = new StringBuilder("endpoint,kind,identity,key,tags\n");
+            for (int n = 1; n <= count; n++) {
+                String endpoint = String.format("camp-%02d", n);
+                csv.append(endpoint).append(",psk,").append(endpoint).append(',')
+                        .append(Devices.hex(FleetCredentials.pskKey(SECRET, endpoint))).append(",campaign\n");
+            }
+            assertThat(server.api().post("/api/v1/devices:bulk", "text/csv", csv.toString()).json().get("created")
+                    .asInt()).isEqualTo(count);
+            long imageId = upload(server, "camp-fw", "5.0.0", 8_000);
+
+            try (SimulatedFleet fleet = SimulatedFleet.create(new FleetSpec(server.server().coapsUri(), "camp-%02d",
+                    count, List.of(Profile.GAS_DETECTOR), SecurityMode.PSK, SECRET, null, null,
+                    Duration.ofMinutes(5), Duration.ofSeconds(1), 1, null, null))) {
+                // Eight devices will fail to install: more than the 10 % failure threshold (5 devices).
+                List<SimulatedDevice> failing = fleet.devices().subList(20, 28);
+                failing.forEach(d -> d.firmware().injectFailure(FirmwareFailure.UPDATE_FAILED));
+                fleet.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> fleet.registeredCount() == count);
+
+                // Count the updates under way each time one starts (an H2 trigger in the inserting transaction).
+                ActiveUpdatesRecorder.install("jdbc:h2:file:" + dir.toAbsolutePath().resolve("fleet")
+                        + ";DB_CLOSE_ON_EXIT=FALSE");
+
+                Api.Reply created = server.api().post("/api/v1/campaigns", "{\"name\":\"spring\",\"imageId\":"
+                        + imageId + ",\"tag\":\"campaign\",\"concurrency\":5,\"stages\":[10,100],"
+                        + "\"successThreshold\":0.9,\"failureThreshold\":0.1,\"maxAttempts\":1,\"retryBackoff\":\"PT1S\"}");
+                assertThat(created.status()).as(created.text()).isEqualTo(201);
+                long id = created.json().at("/campaign/id").asLong();
+
+                JsonNode paused = await().atMost(Duration.ofSeconds(90)).until(
+                        () -> server.api().get("/api/v1/campaigns/" + id).json(),
+                        c -> "paused".equals(c.at("/campaign/status").asText()));
+                assertThat(paused.at("/campaign/pausedReason").asText()).contains("failure threshold");
+                assertThat(paused.at("/counts/failed").asInt()).isGreaterThan(5);
+                assertThat(paused.get("failures").findValuesAsText("reason"))
+                        .allSatisfy(reason -> assertThat(reason).contains("Update Result 8"));
+
+                failing.forEach(d -> d.firmware().injectFailure(FirmwareFailure.NONE));
+                assertThat(server.api().post("/api/v1/campaigns/" + id + ":resume", "").status()).isEqualTo(200);
+
+                JsonNode finished = await().atMost(Duration.ofSeconds(120)).until(
+                        () -> server.api().get("/api/v1/campaigns/" + id).json(),
+                        c -> "finished".equals(c.at("/campaign/status").asText()));
+                assertThat(finished.at("/counts/succeeded").asInt()).isEqualTo(count);
+                assertThat(ActiveUpdatesRecorder.MAX_ACTIVE.get()).isBetween(2, 5);
+                assertThat(fleet.devices()).allSatisfy(d -> assertThat(d.objects().device().firmwareVersion())
+                        .isEqualTo("5.0.0"));
+            }
+        }
+    }
+
+    static long upload(TestServer server, String name, String version, int size) throws Exception {
+        byte[] image = new byte[size];
+        new java.util.Random(size).nextBytes(image);
+        HttpRequest request = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=" + name + "&version="
+                + version)).header("Content-Type", "application/octet-stream").POST(BodyPublishers.ofByteArray(image))
+                .build();
+        return Json.MAPPER.readTree(server.api().http().send(request, BodyHandlers.ofString()).body()).get("id")
+                .asLong();
+    }
+}

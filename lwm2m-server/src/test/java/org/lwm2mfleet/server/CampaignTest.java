@@ -86,6 +86,46 @@ class CampaignTest {
         }
     }
 
+    @Test
+    void aRestartedServerFinishesTheCampaignWithoutUpdatingFinishedDevicesAgain() throws Exception {
+        try (TestServer server = TestServer.start(dir, c -> c.firmwareStallTimeout(Duration.ofSeconds(8)))) {
+            int count = 10;
+            StringBuilder csv = new StringBuilder("endpoint,kind,tags\n");
+            for (int n = 1; n <= count; n++) {
+                csv.append(String.format("again-%02d", n)).append(",none,again\n");
+            }
+            server.api().post("/api/v1/devices:bulk", "text/csv", csv.toString());
+            long imageId = upload(server, "again-fw", "6.0.0", 4_000);
+            // Plain CoAP and a short lifetime: after the restart the devices find out quickly and register again.
+            try (SimulatedFleet fleet = SimulatedFleet.create(new FleetSpec(server.server().coapUri(), "again-%02d",
+                    count, List.of(Profile.WATER_METER), SecurityMode.NONE, null, null, null, Duration.ofSeconds(6),
+                    Duration.ofMillis(500), 2, null, null))) {
+                fleet.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> fleet.registeredCount() == count);
+                long id = server.api().post("/api/v1/campaigns", "{\"name\":\"again\",\"imageId\":" + imageId
+                        + ",\"tag\":\"again\",\"concurrency\":2,\"maxAttempts\":5,\"retryBackoff\":\"PT1S\"}")
+                        .json().at("/campaign/id").asLong();
+
+                await().atMost(Duration.ofSeconds(60)).until(() -> server.api().get("/api/v1/campaigns/" + id)
+                        .json().at("/counts/succeeded").asInt() >= 3);
+                server.restart();
+                List<String> doneBefore = server.api().get("/api/v1/campaigns/" + id + "/devices").json()
+                        .findParents("status").stream().filter(d -> "succeeded".equals(d.get("status").asText()))
+                        .map(d -> d.get("endpoint").asText()).toList();
+                assertThat(doneBefore).hasSizeGreaterThanOrEqualTo(3);
+
+                JsonNode finished = await().atMost(Duration.ofSeconds(120)).until(
+                        () -> server.api().get("/api/v1/campaigns/" + id).json(),
+                        c -> "finished".equals(c.at("/campaign/status").asText()));
+                assertThat(finished.at("/counts/succeeded").asInt()).isEqualTo(count);
+                for (String endpoint : doneBefore) {
+                    assertThat(server.api().get("/api/v1/devices/" + endpoint + "/firmware-updates").json()
+                            .get("items").size()).as(endpoint).isEqualTo(1);
+                }
+            }
+        }
+    }
+
     static long upload(TestServer server, String name, String version, int size) throws Exception {
         byte[] image = new byte[size];
         new java.util.Random(size).nextBytes(image);

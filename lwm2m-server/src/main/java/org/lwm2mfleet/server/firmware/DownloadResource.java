@@ -61,8 +61,9 @@ public final class DownloadResource extends CoapResource {
             return;
         }
         // Over DTLS, the link works only for the device it was issued to, whoever else learns it.
-        LwM2mIdentity requester = IDENTITIES.getIdentity(exchange.advanced().getRequest()).getIdentity();
-        if (requester.isSecure() && !isIdentityOf.test(grant.get().endpoint(), requester)) {
+        boolean secure = exchange.advanced().getRequest().getSourceContext().getPeerIdentity() != null;
+        if (secure && !isIdentityOf.test(grant.get().endpoint(),
+                IDENTITIES.getIdentity(exchange.advanced().getRequest()).getIdentity())) {
             LOG.warn("firmware download refused peer={} reason=link issued to another device ({})",
                     exchange.getSourceSocketAddress(), grant.get().endpoint());
             exchange.respond(ResponseCode.FORBIDDEN);

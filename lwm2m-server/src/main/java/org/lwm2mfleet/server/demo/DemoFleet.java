@@ -20,6 +20,7 @@ import org.lwm2mfleet.sim.fleet.FleetCredentials;
 import org.lwm2mfleet.sim.fleet.FleetSpec;
 import org.lwm2mfleet.sim.fleet.SecurityMode;
 import org.lwm2mfleet.sim.fleet.SimulatedFleet;
+import org.lwm2mfleet.sim.objects.FirmwareFailure;
 import org.lwm2mfleet.sim.profiles.Profile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Demo mode: a few simulated devices of every profile, provisioned with PSKs derived from a fleet secret kept in the
  * data folder, registering over DTLS to this same server. The quick start shows live devices at once; environment
- * sensors sleep (queue mode) and water meters report with LwM2M Send, so both can be tried.
+ * sensors sleep (queue mode) and water meters report with LwM2M Send, so both can be tried; the second gas
+ * detector's firmware downloads fail their integrity check, so that a campaign shows a failure.
  */
 public final class DemoFleet implements AutoCloseable {
 
@@ -63,6 +65,10 @@ public final class DemoFleet implements AutoCloseable {
                     identity.publicKey(), identity.certificate(), Duration.ofMinutes(5), Duration.ofSeconds(2),
                     p, wake, send);
             SimulatedFleet fleet = SimulatedFleet.create(spec);
+            if (profile == Profile.GAS_DETECTOR && count >= 2) {
+                // One device whose firmware downloads arrive corrupted, so that a demo campaign shows a failure.
+                fleet.devices().get(1).firmware().injectFailure(FirmwareFailure.INTEGRITY_CHECK);
+            }
             fleet.start();
             fleets.add(fleet);
         }

@@ -210,6 +210,9 @@ public final class FleetServer implements AutoCloseable {
         LOG.info("LwM2M Fleet started: http://{}:{}/ coap port {} coaps port {} data {}", config.bindAddress(),
                 server.httpPort(), server.coapPort(), server.coapsPort(), config.dataDir().toAbsolutePath());
 
+        if (config.publicHost() == null && isWildcard(config.coapsBindAddress())) {
+            LOG.warn("firmware download links will point to 127.0.0.1: set --public-host to the name devices use");
+        }
         if (config.demo()) {
             server.demo = DemoFleet.start(devices, server.coapsUri(), identity, config.dataDir(),
                     config.demoDevices());
@@ -222,10 +225,16 @@ public final class FleetServer implements AutoCloseable {
             ServerConfig config) {
         var uri = registration.getEndpointUri();
         String host = config.publicHost() != null ? config.publicHost()
-                : uri.getHost().equals("0.0.0.0") || uri.getHost().equals("::") || uri.getHost().equals("[::]")
-                        ? "localhost"
-                        : uri.getHost();
+                : isWildcard(uri.getHost()) ? "127.0.0.1" : uri.getHost();
         return uri.getScheme() + "://" + host + ":" + uri.getPort();
+    }
+
+    private static boolean isWildcard(String host) {
+        try {
+            return java.net.InetAddress.getByName(host.replace("[", "").replace("]", "")).isAnyLocalAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     public int httpPort() {

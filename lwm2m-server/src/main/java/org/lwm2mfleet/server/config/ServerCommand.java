@@ -95,7 +95,7 @@ public class ServerCommand {
     @Option(names = "--firmware-stall-timeout", defaultValue = "PT10M", paramLabel = "DURATION", description = "How long a device may stay in one state of a firmware update before the update is failed, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration firmwareStallTimeout;
 
-    @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, localhost when bound to every address).")
+    @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
     public ServerConfig toConfig() {

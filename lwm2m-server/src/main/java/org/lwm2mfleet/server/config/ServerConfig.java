@@ -32,7 +32,7 @@ import java.time.Duration;
  * @param firmwareMaxBytes the largest firmware image accepted
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
- *        address the device's endpoint is bound to (localhost when bound to every address)
+ *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
  */
 public record ServerConfig(
         String bindAddress,

@@ -37,6 +37,7 @@ import org.lwm2mfleet.server.firmware.CampaignResource;
 import org.lwm2mfleet.server.firmware.Campaigns;
 import org.lwm2mfleet.server.firmware.DownloadResource;
 import org.lwm2mfleet.server.firmware.FirmwareImages;
+import org.lwm2mfleet.server.firmware.FirmwareInventory;
 import org.lwm2mfleet.server.firmware.FirmwareResource;
 import org.lwm2mfleet.server.firmware.FirmwareUpdates;
 import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
@@ -155,7 +156,10 @@ public final class FleetServer implements AutoCloseable {
         FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
                 events, clock, registration -> downloadBase(registration, config),
                 endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout());
-        Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, devices, events, clock,
+        FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock);
+        firmwareUpdates.setInventory(inventory);
+        Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, inventory, devices,
+                events, clock,
                 endpoint -> {
                     var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
                     return registration != null && (!registration.usesQueueMode()
@@ -184,7 +188,7 @@ public final class FleetServer implements AutoCloseable {
         }).register(router);
         new OperationsResource(operations, dispatcher, pending, operationLog, observations, devices).register(router);
         new TelemetryResource(telemetry, devices).register(router);
-        new FirmwareResource(firmwareImages, firmwareUpdates).register(router);
+        new FirmwareResource(firmwareImages, firmwareUpdates, inventory).register(router);
         new CampaignResource(campaigns).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
@@ -203,7 +207,7 @@ public final class FleetServer implements AutoCloseable {
         http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(campaigns, firmwareUpdates, pending, operationLog, telemetryWriter, telemetry));
+                List.of(campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
         leshan.start();
         http.start();

@@ -126,6 +126,49 @@ class CampaignTest {
         }
     }
 
+    @Test
+    void targetsByModelAndVersionAndRefusesBadRequests() throws Exception {
+        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+            for (var device : List.of(new Object[] { "inv-meter", Profile.ELECTRICITY_METER },
+                    new Object[] { "inv-fan", Profile.VENTILATION_FAN })) {
+                String endpoint = (String) device[0];
+                byte[] key = FleetCredentials.pskKey(SECRET, endpoint);
+                Devices.provisionPsk(server.api(), endpoint, endpoint, key);
+                devices.start(endpoint, (Profile) device[1], server.server().coapsUri(),
+                        org.lwm2mfleet.sim.fleet.DeviceSecurity.psk(endpoint, key));
+            }
+            JsonNode versions = await().atMost(Duration.ofSeconds(20)).until(
+                    () -> server.api().get("/api/v1/firmware/versions").json(), v -> v.get("items").size() == 2);
+            assertThat(versions.get("items").findValuesAsText("model")).containsExactly("SIM-EM-1", "SIM-FAN-1");
+            assertThat(versions.get("items").findValuesAsText("version")).containsOnly("1.0.0");
+
+            long imageId = upload(server, "inv-fw", "7.0.0", 2_000);
+            // A window around now (UTC), which may run over midnight.
+            java.time.LocalTime now = java.time.LocalTime.now(java.time.ZoneOffset.UTC).withSecond(0).withNano(0);
+            Api.Reply created = server.api().post("/api/v1/campaigns", "{\"name\":\"fans\",\"imageId\":" + imageId
+                    + ",\"model\":\"SIM-FAN-1\",\"firmwareVersion\":\"1.0.0\",\"window\":{\"start\":\""
+                    + now.minusHours(1) + "\",\"end\":\"" + now.plusHours(1) + "\"}}");
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            long id = created.json().at("/campaign/id").asLong();
+            assertThat(server.api().get("/api/v1/campaigns/" + id + "/devices").json().get("items")
+                    .findValuesAsText("endpoint")).containsExactly("inv-fan");
+
+            DeviceOperationsTest.assertProblem(server.api().post("/api/v1/campaigns",
+                    "{\"name\":\"x\",\"imageId\":" + imageId + ",\"model\":\"TOASTER\"}"), 400, "model");
+            DeviceOperationsTest.assertProblem(server.api().post("/api/v1/campaigns",
+                    "{\"name\":\"x\",\"imageId\":" + imageId + ",\"tag\":\"t\",\"stages\":[50,10]}"), 400,
+                    "stages");
+            DeviceOperationsTest.assertProblem(server.api().post("/api/v1/campaigns",
+                    "{\"name\":\"x\",\"imageId\":999,\"tag\":\"t\"}"), 404, null);
+            DeviceOperationsTest.assertProblem(server.api().post("/api/v1/campaigns",
+                    "{\"name\":\"x\",\"imageId\":" + imageId + ",\"tag\":\"t\",\"colour\":1}"), 400, "colour");
+            await().atMost(Duration.ofSeconds(30)).until(() -> "finished".equals(
+                    server.api().get("/api/v1/campaigns/" + id).json().at("/campaign/status").asText()));
+            assertThat(server.api().get("/api/v1/firmware/versions").json().get("items").findValuesAsText("version"))
+                    .contains("7.0.0");
+        }
+    }
+
     static long upload(TestServer server, String name, String version, int size) throws Exception {
         byte[] image = new byte[size];
         new java.util.Random(size).nextBytes(image);

@@ -18,8 +18,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** REST for firmware campaigns under {@code /api/v1/campaigns}. */
 public final class CampaignResource {
 
-    private static final Set<String> FIELDS = Set.of("name", "imageId", "devices", "tag", "concurrency", "stages",
-            "successThreshold", "failureThreshold", "maxAttempts", "retryBackoff");
+    private static final Set<String> FIELDS = Set.of("name", "imageId", "devices", "tag", "model",
+            "firmwareVersion", "concurrency", "stages", "successThreshold", "failureThreshold", "maxAttempts",
+            "retryBackoff", "window");
 
     private final Campaigns campaigns;
 
@@ -67,9 +68,21 @@ public final class CampaignResource {
                 devices.add(device.asText());
             }
         }
-        String tag = body.path("tag").isTextual() ? body.get("tag").asText() : null;
-        if (devices == null && tag == null) {
-            throw FleetException.invalid("devices", "give the devices, or a tag");
+        String tag = text(body, "tag");
+        String model = text(body, "model");
+        String firmwareVersion = text(body, "firmwareVersion");
+        if (devices == null && tag == null && model == null && firmwareVersion == null) {
+            throw FleetException.invalid("devices", "give the devices, a tag, or a model and/or firmware version");
+        }
+        java.time.LocalTime windowStart = null;
+        java.time.LocalTime windowEnd = null;
+        if (body.has("window")) {
+            try {
+                windowStart = java.time.LocalTime.parse(body.get("window").path("start").asText());
+                windowEnd = java.time.LocalTime.parse(body.get("window").path("end").asText());
+            } catch (DateTimeParseException e) {
+                throw FleetException.invalid("window", "{\"start\": \"01:00\", \"end\": \"05:00\"} (UTC)");
+            }
         }
         List<Integer> stages = new ArrayList<>();
         if (body.has("stages")) {
@@ -90,11 +103,22 @@ public final class CampaignResource {
             throw FleetException.invalid("retryBackoff", "an ISO-8601 duration such as PT30S");
         }
         Campaigns.Campaign campaign = campaigns.create(new Campaigns.NewCampaign(body.path("name").asText(null),
-                body.get("imageId").asLong(), devices, tag, body.path("concurrency").asInt(10), stages,
-                body.path("successThreshold").asDouble(0.9), body.path("failureThreshold").asDouble(0.1),
-                body.path("maxAttempts").asInt(3), backoff));
+                body.get("imageId").asLong(), devices, tag, model, firmwareVersion, body.path("concurrency").asInt(10),
+                stages, body.path("successThreshold").asDouble(0.9), body.path("failureThreshold").asDouble(0.1),
+                body.path("maxAttempts").asInt(3), backoff, windowStart, windowEnd));
         exchange.response().getHeaders().put("Location", "/api/v1/campaigns/" + campaign.id());
         exchange.json(201, view(campaign.id()));
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw FleetException.invalid(field, "must be a string");
+        }
+        return value.asText();
     }
 
     private Map<String, Object> view(long id) {

@@ -37,15 +37,17 @@ public final class Campaigns implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Campaigns.class);
 
     /** What an operator asks for. */
-    public record NewCampaign(String name, long imageId, List<String> devices, String tag, int concurrency,
-            List<Integer> stages, double successThreshold, double failureThreshold, int maxAttempts,
-            Duration retryBackoff) {
+    public record NewCampaign(String name, long imageId, List<String> devices, String tag, String model,
+            String firmwareVersion, int concurrency, List<Integer> stages, double successThreshold,
+            double failureThreshold, int maxAttempts, Duration retryBackoff, java.time.LocalTime windowStart,
+            java.time.LocalTime windowEnd) {
     }
 
     /** A campaign as the API shows it. */
     public record Campaign(long id, String name, long imageId, String status, int concurrency, List<Integer> stages,
             int currentStage, double successThreshold, double failureThreshold, int maxAttempts,
-            long retryBackoffMillis, String pausedReason, Instant createdAt, Instant finishedAt) {
+            long retryBackoffMillis, String pausedReason, Instant createdAt, Instant finishedAt,
+            java.time.LocalTime windowStart, java.time.LocalTime windowEnd) {
     }
 
     /** A device's place in a campaign. */
@@ -60,12 +62,14 @@ public final class Campaigns implements AutoCloseable {
     private final EventBus events;
     private final Clock clock;
     private final Predicate<String> reachable;
+    private final FirmwareInventory inventory;
     private final ScheduledExecutorService engine = Executors
             .newSingleThreadScheduledExecutor(DaemonThreads.named("campaigns"));
 
     /** @param reachable whether a device is registered and awake, so an update can start now */
-    public Campaigns(Jdbc jdbc, FirmwareImages images, FirmwareUpdates updates, DeviceService devices, EventBus events,
-            Clock clock, Predicate<String> reachable, Duration tick) {
+    public Campaigns(Jdbc jdbc, FirmwareImages images, FirmwareUpdates updates, FirmwareInventory inventory,
+            DeviceService devices, EventBus events, Clock clock, Predicate<String> reachable, Duration tick) {
+        this.inventory = inventory;
         this.jdbc = jdbc;
         this.images = images;
         this.updates = updates;
@@ -100,17 +104,23 @@ public final class Campaigns implements AutoCloseable {
         if (request.maxAttempts() < 1 || request.maxAttempts() > 20) {
             throw FleetException.invalid("maxAttempts", "must be between 1 and 20");
         }
+        if ((request.windowStart() == null) != (request.windowEnd() == null)) {
+            throw FleetException.invalid("window", "give both start and end, e.g. {\"start\": \"01:00\", \"end\": \"05:00\"}");
+        }
         List<String> targets = targets(request);
         if (targets.isEmpty()) {
-            throw FleetException.invalid(request.tag() != null ? "tag" : "devices", "selects no device");
+            throw FleetException.invalid(request.tag() != null ? "tag" : request.devices() != null ? "devices"
+                    : "model", "selects no device");
         }
         Instant now = clock.instant();
         long id = jdbc.inTransaction(() -> {
             long campaign = jdbc.insert("INSERT INTO campaigns (name, image_id, status, concurrency, stages,"
                     + " current_stage, success_threshold, failure_threshold, max_attempts, retry_backoff_ms,"
-                    + " created_at) VALUES (?, ?, 'running', ?, ?, 0, ?, ?, ?, ?, ?)", request.name(),
-                    request.imageId(), request.concurrency(), join(stages), request.successThreshold(),
-                    request.failureThreshold(), request.maxAttempts(), request.retryBackoff().toMillis(), now);
+                    + " created_at, window_start_min, window_end_min) VALUES (?, ?, 'running', ?, ?, 0, ?, ?, ?, ?, ?,"
+                    + " ?, ?)", request.name(), request.imageId(), request.concurrency(), join(stages),
+                    request.successThreshold(), request.failureThreshold(), request.maxAttempts(),
+                    request.retryBackoff().toMillis(), now, minutes(request.windowStart()),
+                    minutes(request.windowEnd()));
             for (int position = 0; position < targets.size(); position++) {
                 jdbc.update("INSERT INTO campaign_devices (campaign_id, endpoint, position, stage, status, attempts,"
                         + " next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)", campaign, targets.get(position),
@@ -247,7 +257,7 @@ public final class Campaigns implements AutoCloseable {
             stage++;
         }
         long updating = byStatus.getOrDefault("updating", 0L);
-        if (updating >= campaign.concurrency()) {
+        if (updating >= campaign.concurrency() || !inWindow(campaign)) {
             return;
         }
         List<String> next = jdbc.query("SELECT endpoint FROM campaign_devices WHERE campaign_id = ? AND stage <= ?"
@@ -315,8 +325,14 @@ public final class Campaigns implements AutoCloseable {
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
+    /** The list and the tag add devices; model and firmware version, when given, keep only the devices that match. */
     private List<String> targets(NewCampaign request) {
         LinkedHashSet<String> targets = new LinkedHashSet<>();
+        boolean filtered = request.model() != null || request.firmwareVersion() != null;
+        List<String> matching = filtered ? inventory.select(request.model(), request.firmwareVersion()) : List.of();
+        if (request.devices() == null && request.tag() == null) {
+            return new ArrayList<>(matching);
+        }
         if (request.devices() != null) {
             for (String endpoint : request.devices()) {
                 devices.get(endpoint);
@@ -332,6 +348,9 @@ public final class Campaigns implements AutoCloseable {
                 cursor = page.nextCursor();
             } while (cursor != null);
         }
+        if (filtered) {
+            targets.retainAll(new java.util.HashSet<>(matching));
+        }
         return new ArrayList<>(targets);
     }
 
@@ -344,6 +363,27 @@ public final class Campaigns implements AutoCloseable {
             }
         }
         return stages.size() - 1;
+    }
+
+    /** Whether now (UTC) is in the campaign's daily window; a window may run over midnight (22:00 to 04:00). */
+    private boolean inWindow(Campaign campaign) {
+        if (campaign.windowStart() == null) {
+            return true;
+        }
+        java.time.LocalTime now = java.time.LocalTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC);
+        boolean afterStart = !now.isBefore(campaign.windowStart());
+        boolean beforeEnd = now.isBefore(campaign.windowEnd());
+        return campaign.windowStart().isBefore(campaign.windowEnd()) ? afterStart && beforeEnd
+                : afterStart || beforeEnd;
+    }
+
+    private static Integer minutes(java.time.LocalTime time) {
+        return time == null ? null : time.getHour() * 60 + time.getMinute();
+    }
+
+    private static java.time.LocalTime time(java.sql.ResultSet row, String column) throws java.sql.SQLException {
+        int minutes = row.getInt(column);
+        return row.wasNull() ? null : java.time.LocalTime.of(minutes / 60, minutes % 60);
     }
 
     private Campaign setStatus(long id, String from, String to, String reason) {
@@ -400,7 +440,7 @@ public final class Campaigns implements AutoCloseable {
 
     private static final String SELECT = "SELECT id, name, image_id, status, concurrency, stages, current_stage,"
             + " success_threshold, failure_threshold, max_attempts, retry_backoff_ms, paused_reason, created_at,"
-            + " finished_at FROM campaigns";
+            + " finished_at, window_start_min, window_end_min FROM campaigns";
 
     private static Campaign map(java.sql.ResultSet row) throws java.sql.SQLException {
         return new Campaign(row.getLong("id"), row.getString("name"), row.getLong("image_id"),
@@ -408,7 +448,8 @@ public final class Campaigns implements AutoCloseable {
                 Arrays.stream(row.getString("stages").split(",")).map(Integer::valueOf).toList(),
                 row.getInt("current_stage"), row.getDouble("success_threshold"), row.getDouble("failure_threshold"),
                 row.getInt("max_attempts"), row.getLong("retry_backoff_ms"), row.getString("paused_reason"),
-                Jdbc.instant(row, "created_at"), Jdbc.instant(row, "finished_at"));
+                Jdbc.instant(row, "created_at"), Jdbc.instant(row, "finished_at"), time(row, "window_start_min"),
+                time(row, "window_end_min"));
     }
 
     @Override

@@ -17,15 +17,18 @@ public final class FirmwareResource {
 
     private final FirmwareImages images;
     private final FirmwareUpdates updates;
+    private final FirmwareInventory inventory;
 
-    public FirmwareResource(FirmwareImages images, FirmwareUpdates updates) {
+    public FirmwareResource(FirmwareImages images, FirmwareUpdates updates, FirmwareInventory inventory) {
         this.images = images;
         this.updates = updates;
+        this.inventory = inventory;
     }
 
     public void register(Router router) {
         router.post("/api/v1/firmware", this::upload);
         router.get("/api/v1/firmware", e -> e.json(200, Map.of("items", images.list())));
+        router.get("/api/v1/firmware/versions", e -> e.json(200, Map.of("items", inventory.versions())));
         router.get("/api/v1/firmware/{id}", e -> e.json(200, images.get(id(e, "id"))));
         router.delete("/api/v1/firmware/{id}", e -> {
             images.delete(id(e, "id"));

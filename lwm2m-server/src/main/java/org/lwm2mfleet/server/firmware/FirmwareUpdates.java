@@ -235,7 +235,16 @@ public final class FirmwareUpdates implements AutoCloseable {
         }
     }
 
+    private FirmwareInventory inventory;
+
+    public void setInventory(FirmwareInventory inventory) {
+        this.inventory = inventory;
+    }
+
     private void finish(Update update, String version) {
+        if (inventory != null) {
+            inventory.record(update.endpoint(), null, version);
+        }
         jdbc.update("UPDATE firmware_updates SET status = 'succeeded', update_result = 1, changed_at = ? WHERE id = ?",
                 clock.instant(), update.id());
         record(update.id(), "succeeded", "device runs version " + version);

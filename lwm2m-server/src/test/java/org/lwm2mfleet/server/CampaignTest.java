@@ -9,6 +9,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,10 +48,12 @@ class CampaignTest {
 
             try (SimulatedFleet fleet = SimulatedFleet.create(new FleetSpec(server.server().coapsUri(), "camp-%02d",
                     count, List.of(Profile.GAS_DETECTOR), SecurityMode.PSK, SECRET, null, null,
-                    Duration.ofMinutes(5), Duration.ofSeconds(1), 1, null, null))) {
-                // Eight devices will fail to install: more than the 10 % failure threshold (5 devices).
+                    Duration.ofMinutes(5), Duration.ofSeconds(1), 1, null, null,
+                    // Eight devices will fail to install: more than the 10 % failure threshold (5 devices).
+                    new org.lwm2mfleet.sim.fleet.FailureInjection(FirmwareFailure.UPDATE_FAILED, 0,
+                            Set.of("camp-21", "camp-22", "camp-23", "camp-24", "camp-25", "camp-26", "camp-27",
+                                    "camp-28"))))) {
                 List<SimulatedDevice> failing = fleet.devices().subList(20, 28);
-                failing.forEach(d -> d.firmware().injectFailure(FirmwareFailure.UPDATE_FAILED));
                 fleet.start();
                 await().atMost(Duration.ofSeconds(30)).until(() -> fleet.registeredCount() == count);
 
@@ -99,7 +102,7 @@ class CampaignTest {
             // Plain CoAP and a short lifetime: after the restart the devices find out quickly and register again.
             try (SimulatedFleet fleet = SimulatedFleet.create(new FleetSpec(server.server().coapUri(), "again-%02d",
                     count, List.of(Profile.WATER_METER), SecurityMode.NONE, null, null, null, Duration.ofSeconds(6),
-                    Duration.ofMillis(500), 2, null, null))) {
+                    Duration.ofMillis(500), 2, null, null, null))) {
                 fleet.start();
                 await().atMost(Duration.ofSeconds(30)).until(() -> fleet.registeredCount() == count);
                 long id = server.api().post("/api/v1/campaigns", "{\"name\":\"again\",\"imageId\":" + imageId

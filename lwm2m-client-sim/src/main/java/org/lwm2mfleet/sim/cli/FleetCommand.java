@@ -56,6 +56,18 @@ final class FleetCommand implements Callable<Integer> {
             description = "Every device pushes its main values with LwM2M Send this often, ISO-8601, e.g. PT30S.")
     Duration sendInterval;
 
+    @Option(names = "--firmware-failure", paramLabel = "FAILURE",
+            description = "Inject a firmware update failure: not-enough-flash, connection-lost, integrity-check, update-failed, silent-in-updating.")
+    String firmwareFailure;
+
+    @Option(names = "--failure-probability", defaultValue = "0", paramLabel = "RATIO",
+            description = "Share of the devices that get --firmware-failure, from 0 to 1 (default: ${DEFAULT-VALUE}).")
+    double failureProbability;
+
+    @Option(names = "--failing-endpoints", split = ",", paramLabel = "ENDPOINT",
+            description = "Devices that get --firmware-failure whatever the probability.")
+    java.util.Set<String> failingEndpoints;
+
     @Override
     public Integer call() throws InterruptedException {
         if (security.mode() != SecurityMode.NONE && security.fleetSecret == null) {
@@ -64,7 +76,10 @@ final class FleetCommand implements Callable<Integer> {
         }
         FleetSpec spec = new FleetSpec(server, pattern, count, profiles.stream().map(Profile::parse).toList(),
                 security.mode(), security.fleetSecret, security.serverPublicKey(), security.serverCertificate(),
-                lifetime, stagger, seed, wakeInterval, sendInterval);
+                lifetime, stagger, seed, wakeInterval, sendInterval,
+                firmwareFailure == null ? null : new org.lwm2mfleet.sim.fleet.FailureInjection(
+                        org.lwm2mfleet.sim.objects.FirmwareFailure.parse(firmwareFailure), failureProbability,
+                        failingEndpoints));
         SimulatedFleet fleet = SimulatedFleet.create(spec);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

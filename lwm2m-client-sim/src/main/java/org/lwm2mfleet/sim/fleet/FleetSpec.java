@@ -24,10 +24,12 @@ import org.lwm2mfleet.sim.profiles.Profile;
  * @param seed base seed of the value models
  * @param wakeInterval null for always-on devices; else queue mode, waking every wakeInterval
  * @param sendInterval null for no Send reports; else every device sends its main values this often (LwM2M 1.1)
+ * @param failures null, or which devices fail their firmware updates and how
  */
 public record FleetSpec(URI serverUri, String endpointPattern, int count, List<Profile> profiles,
         SecurityMode securityMode, String fleetSecret, PublicKey serverPublicKey, X509Certificate serverCertificate,
-        Duration lifetime, Duration stagger, long seed, Duration wakeInterval, Duration sendInterval) {
+        Duration lifetime, Duration stagger, long seed, Duration wakeInterval, Duration sendInterval,
+        FailureInjection failures) {
 
     public FleetSpec {
         if (count < 0) {

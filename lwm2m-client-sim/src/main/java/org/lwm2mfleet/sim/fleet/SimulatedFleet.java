@@ -46,6 +46,13 @@ public final class SimulatedFleet implements AutoCloseable {
                     .lifetime(spec.lifetime()).seed(spec.seed() * 1_000_003L + n).sharedExecutor(scheduler)
                     .queueMode(spec.wakeInterval()).build());
         }
+        if (spec.failures() != null) {
+            for (SimulatedDevice device : devices) {
+                if (spec.failures().appliesTo(device.endpoint(), spec.seed())) {
+                    device.firmware().injectFailure(spec.failures().failure());
+                }
+            }
+        }
         return new SimulatedFleet(spec, scheduler, devices);
     }
 

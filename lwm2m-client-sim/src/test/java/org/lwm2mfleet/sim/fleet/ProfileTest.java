@@ -26,6 +26,17 @@ class ProfileTest {
     }
 
     @Test
+    void failureInjectionPicksListedEndpointsAndAShareOfTheOthers() {
+        var injection = new FailureInjection(org.lwm2mfleet.sim.objects.FirmwareFailure.UPDATE_FAILED, 0.2,
+                java.util.Set.of("listed"));
+        assertThat(injection.appliesTo("listed", 1)).isTrue();
+        long hit = java.util.stream.IntStream.range(0, 1000).filter(i -> injection.appliesTo("dev-" + i, 1)).count();
+        assertThat(hit).isBetween(150L, 250L);
+        assertThat(java.util.stream.IntStream.range(0, 1000).filter(i -> injection.appliesTo("dev-" + i, 1)).count())
+                .isEqualTo(hit);
+    }
+
+    @Test
     void profilesParseFromTheirCommandLineNames() {
         assertThat(Profile.parse("gas-detector")).isEqualTo(Profile.GAS_DETECTOR);
         assertThat(Profile.parse("WATER_METER")).isEqualTo(Profile.WATER_METER);
@@ -36,7 +47,7 @@ class ProfileTest {
     void fleetNamesAndProfilesAreAssignedInOrder() {
         FleetSpec spec = new FleetSpec(java.net.URI.create("coap://127.0.0.1:5683"), "m-%03d", 4,
                 java.util.List.of(Profile.WATER_METER, Profile.GAS_DETECTOR), SecurityMode.NONE, null, null, null,
-                java.time.Duration.ofMinutes(5), java.time.Duration.ZERO, 1, null, null);
+                java.time.Duration.ofMinutes(5), java.time.Duration.ZERO, 1, null, null, null);
         assertThat(spec.endpoint(1)).isEqualTo("m-001");
         assertThat(spec.profile(1)).isEqualTo(Profile.WATER_METER);
         assertThat(spec.profile(2)).isEqualTo(Profile.GAS_DETECTOR);

@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import org.lwm2mfleet.server.device.Credentials;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.device.NewDevice;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.lwm2m.ServerIdentity;
+import org.lwm2mfleet.sim.fleet.FailureInjection;
 import org.lwm2mfleet.sim.fleet.FleetCredentials;
 import org.lwm2mfleet.sim.fleet.FleetSpec;
 import org.lwm2mfleet.sim.fleet.SecurityMode;
@@ -63,12 +65,10 @@ public final class DemoFleet implements AutoCloseable {
             Duration send = profile == Profile.WATER_METER ? Duration.ofSeconds(30) : null;
             FleetSpec spec = new FleetSpec(coapsUri, pattern, count, List.of(profile), SecurityMode.PSK, secret,
                     identity.publicKey(), identity.certificate(), Duration.ofMinutes(5), Duration.ofSeconds(2),
-                    p, wake, send);
+                    p, wake, send,
+                    // One device whose firmware downloads arrive corrupted, so that a demo campaign shows a failure.
+                    new FailureInjection(FirmwareFailure.INTEGRITY_CHECK, 0, Set.of("demo-gas-detector-2")));
             SimulatedFleet fleet = SimulatedFleet.create(spec);
-            if (profile == Profile.GAS_DETECTOR && count >= 2) {
-                // One device whose firmware downloads arrive corrupted, so that a demo campaign shows a failure.
-                fleet.devices().get(1).firmware().injectFailure(FirmwareFailure.INTEGRITY_CHECK);
-            }
             fleet.start();
             fleets.add(fleet);
         }

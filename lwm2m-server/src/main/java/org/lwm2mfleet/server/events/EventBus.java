@@ -36,6 +36,9 @@ public final class EventBus {
             if (subscriber.filter().test(event)) {
                 try {
                     subscriber.consumer().accept(event);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The subscriber's executor is shut down: the server is stopping.
+                    LOG.debug("event {} not handed over, subscriber stopped", type);
                 } catch (RuntimeException e) {
                     LOG.warn("event subscriber failed on {} for {}", type, endpoint, e);
                 }

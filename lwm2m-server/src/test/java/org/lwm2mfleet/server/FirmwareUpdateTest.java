@@ -69,6 +69,42 @@ class FirmwareUpdateTest {
     }
 
     @Test
+    void aDownloadInterruptedHalfWayResumesAndCompletesOnRetry() throws Exception {
+        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+            byte[] image = new byte[256 * 1024];
+            new Random(11).nextBytes(image);
+            long imageId = upload(server, "resume-fw", "2.2.0", image).json().get("id").asLong();
+            byte[] key = FleetCredentials.pskKey(SECRET, "resume-1");
+            Devices.provisionPsk(server.api(), "resume-1", "resume-1", key);
+            SimulatedDevice device = devices.start("resume-1", Profile.GAS_DETECTOR, server.server().coapsUri(),
+                    DeviceSecurity.psk("resume-1", key));
+            RegistryLifecycleTest.awaitStatus(server, "resume-1", "online");
+
+            device.firmware().injectFailure(org.lwm2mfleet.sim.objects.FirmwareFailure.CONNECTION_LOST);
+            JsonNode lost = update(server, "resume-1", imageId);
+            assertThat(lost.at("/update/status").asText()).isEqualTo("failed");
+            assertThat(lost.at("/update/updateResult").asInt()).isEqualTo(4);
+
+            device.firmware().injectFailure(org.lwm2mfleet.sim.objects.FirmwareFailure.NONE);
+            JsonNode retried = update(server, "resume-1", imageId);
+            assertThat(retried.at("/update/status").asText()).as(retried.toString()).isEqualTo("succeeded");
+            // The retry asked only for the blocks after the half it kept.
+            assertThat(device.firmware().resumedAtBlock()).isEqualTo(image.length / 2 / 512);
+            assertThat(sha256(device.firmware().image())).isEqualTo(sha256(image));
+        }
+    }
+
+    private static JsonNode update(TestServer server, String endpoint, long imageId) {
+        Api.Reply started = server.api().post("/api/v1/devices/" + endpoint + "/firmware-updates",
+                "{\"imageId\":" + imageId + "}");
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        long id = started.json().get("id").asLong();
+        return await().atMost(Duration.ofSeconds(60)).until(
+                () -> server.api().get("/api/v1/firmware-updates/" + id).json(),
+                u -> Stream.of("succeeded", "failed").anyMatch(st -> st.equals(u.at("/update/status").asText())));
+    }
+
+    @Test
     void pushOverBlock1ToAPushOnlyDevice() throws Exception {
         try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
             byte[] body = new byte[100 * 1024];

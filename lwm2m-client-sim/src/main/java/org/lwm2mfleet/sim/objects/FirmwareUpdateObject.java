@@ -13,6 +13,8 @@ import java.util.function.Function;
 
 import org.eclipse.californium.core.CoapClient;
 import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.option.BlockOption;
 import org.eclipse.californium.core.network.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,12 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     private volatile byte[] image;
     private volatile FirmwareFailure failure = FirmwareFailure.NONE;
     private volatile int deliveryMethod = 2; // pull and push
+    /** Block2 size exponent 5: 512-byte blocks, which fit a DTLS record on any link. */
+    private static final int BLOCK_SZX = 5;
+    private static final int BLOCK_SIZE = 512;
+    private volatile byte[] partial;
+    private volatile String partialSha256;
+    private volatile int resumedAtBlock;
 
     /**
      * @param worker where downloads and installs run (never the CoAP thread that received the request)
@@ -113,28 +121,77 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
             moveTo(IDLE, RESULT_INVALID_URI);
             return;
         }
+        String sha256 = query(uri).get("sha256");
         CoapClient client = new CoapClient(uri.toString());
         client.setEndpoint(endpoint);
         client.setTimeout(Duration.ofSeconds(30).toMillis());
         try {
-            CoapResponse response = client.get();
-            if (failure == FirmwareFailure.CONNECTION_LOST) {
-                response = null;
+            byte[] bytes;
+            if (partial != null && sha256 != null && sha256.equals(partialSha256)) {
+                bytes = resume(client, uri);
+            } else {
+                resumedAtBlock = 0;
+                CoapResponse response = client.get();
+                if (response == null || !response.isSuccess()) {
+                    LOG.info("{} firmware download failed: {}", device.serial(),
+                            response == null ? "no answer" : response.getCode());
+                    moveTo(IDLE, RESULT_CONNECTION_LOST);
+                    return;
+                }
+                bytes = response.getPayload();
+                if (failure == FirmwareFailure.CONNECTION_LOST) {
+                    // Keep the first half, whole blocks, as a device keeps what it wrote to flash before the link died.
+                    int kept = bytes.length / 2 / BLOCK_SIZE * BLOCK_SIZE;
+                    partial = java.util.Arrays.copyOf(bytes, kept);
+                    partialSha256 = sha256;
+                    LOG.info("{} firmware download lost after {} bytes (injected)", device.serial(), kept);
+                    moveTo(IDLE, RESULT_CONNECTION_LOST);
+                    return;
+                }
             }
-            if (response == null || !response.isSuccess()) {
-                LOG.info("{} firmware download failed: {}", device.serial(),
-                        response == null ? "no answer" : response.getCode());
-                moveTo(IDLE, RESULT_CONNECTION_LOST);
-                return;
-            }
-            accept(response.getPayload(), query(uri).get("sha256"));
-            packageVersion = query(uri).getOrDefault("version", "");
+            partial = null;
+            partialSha256 = null;
+            accept(bytes, sha256);
+            packageVersion = query(uri).getOrDefault("version", packageVersion);
         } catch (Exception e) {
             LOG.info("{} firmware download failed: {}", device.serial(), e.toString());
             moveTo(IDLE, RESULT_CONNECTION_LOST);
         } finally {
             client.shutdown();
         }
+    }
+
+    /**
+     * Fetches the blocks after the ones kept from an interrupted download of the same image (same digest), asking
+     * each by number (Block2 random access), and returns the whole image.
+     */
+    private byte[] resume(CoapClient client, URI uri) throws Exception {
+        java.io.ByteArrayOutputStream image = new java.io.ByteArrayOutputStream();
+        image.write(partial);
+        int block = partial.length / BLOCK_SIZE;
+        resumedAtBlock = block;
+        LOG.info("{} firmware download resumes at block {}", device.serial(), block);
+        boolean more = true;
+        while (more) {
+            Request request = Request.newGet();
+            request.setURI(uri.toString());
+            request.getOptions().setBlock2(BLOCK_SZX, false, block);
+            CoapResponse response = client.advanced(request);
+            if (response == null || !response.isSuccess()) {
+                throw new java.io.IOException("block " + block + ": " + (response == null ? "no answer"
+                        : response.getCode()));
+            }
+            image.write(response.getPayload());
+            BlockOption received = response.getOptions().getBlock2();
+            more = received != null && received.isM();
+            block++;
+        }
+        return image.toByteArray();
+    }
+
+    /** The block the last download started from: 0, or where an interrupted download of the same image stopped. */
+    public int resumedAtBlock() {
+        return resumedAtBlock;
     }
 
     private void accept(byte[] bytes, String expectedSha256) {

@@ -154,7 +154,9 @@ public final class FleetServer implements AutoCloseable {
         FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),
                 config.firmwareMaxBytes(), clock);
         FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
-                events, clock, registration -> downloadBase(registration, config),
+                events, clock, (registration, scheme) -> downloadBase(registration, scheme, config,
+                        scheme.equals("coaps") ? leshan.getEndpoint(Protocol.COAPS).getURI().getPort()
+                                : leshan.getEndpoint(Protocol.COAP).getURI().getPort()),
                 endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout());
         FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock);
         firmwareUpdates.setInventory(inventory);
@@ -224,13 +226,16 @@ public final class FleetServer implements AutoCloseable {
         return server;
     }
 
-    /** {@code coaps://host:port} of the endpoint the device registered on, so a DTLS device downloads over DTLS. */
+    /**
+     * {@code scheme://host:port} of this server's endpoint for a scheme, with the host the device registered to (or
+     * {@code --public-host}).
+     */
     private static String downloadBase(org.eclipse.leshan.server.registration.Registration registration,
-            ServerConfig config) {
+            String scheme, ServerConfig config, int port) {
         var uri = registration.getEndpointUri();
         String host = config.publicHost() != null ? config.publicHost()
                 : isWildcard(uri.getHost()) ? "127.0.0.1" : uri.getHost();
-        return uri.getScheme() + "://" + host + ":" + uri.getPort();
+        return scheme + "://" + host + ":" + port;
     }
 
     private static boolean isWildcard(String host) {

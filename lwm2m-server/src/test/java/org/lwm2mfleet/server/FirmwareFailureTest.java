@@ -82,6 +82,23 @@ class FirmwareFailureTest {
     }
 
     @Test
+    void theDownloadProtocolFollowsWhatTheDeviceSupports() {
+        SimulatedDevice plainOnly = start("plain-only-fw");
+        plainOnly.firmware().protocolSupport(0); // CoAP only, though it registered over DTLS
+        JsonNode update = update("plain-only-fw");
+        assertThat(server.api().get("/api/v1/devices/plain-only-fw/objects/5/0/1").json().get("value").asText())
+                .startsWith("coap://");
+        // The simulated device has no plain CoAP endpoint to download with: it says so with Update Result 7.
+        assertThat(update.at("/update/updateResult").asInt()).isEqualTo(7);
+
+        SimulatedDevice httpOnly = start("http-only-fw");
+        httpOnly.firmware().protocolSupport(2);
+        JsonNode refused = update("http-only-fw");
+        assertThat(refused.at("/update/status").asText()).isEqualTo("failed");
+        assertThat(refused.at("/update/failure").asText()).contains("none of CoAP (0) and CoAPS (1)");
+    }
+
+    @Test
     void aDeviceCannotDownloadAnotherDevicesLink() {
         SimulatedDevice owner = start("owner-fw");
         SimulatedDevice thief = start("thief-fw");

@@ -45,6 +45,8 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     private volatile byte[] image;
     private volatile FirmwareFailure failure = FirmwareFailure.NONE;
     private volatile int deliveryMethod = 2; // pull and push
+    /** Firmware Update Protocol Support (/5/0/8): 0 CoAP, 1 CoAPS (RFC 7252 / DTLS). */
+    private volatile Map<Integer, Long> protocols = Map.of(0, 0L, 1, 1L);
     /** Block2 size exponent 5: 512-byte blocks, which fit a DTLS record on any link. */
     private static final int BLOCK_SZX = 5;
     private static final int BLOCK_SIZE = 512;
@@ -68,6 +70,7 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
         readable(5, () -> (long) result);
         readable(6, () -> "sim-firmware");
         readable(7, () -> packageVersion);
+        readable(8, () -> protocols);
         readable(9, () -> (long) deliveryMethod);
     }
 
@@ -79,6 +82,15 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     /** Firmware Update Delivery Method (/5/0/9): 0 pull only, 1 push only, 2 both. */
     public void deliveryMethod(int method) {
         this.deliveryMethod = method;
+    }
+
+    /** Which download protocols the device says it supports: 0 CoAP, 1 CoAPS, 2 HTTP, 3 HTTPS, ... */
+    public void protocolSupport(long... codes) {
+        Map<Integer, Long> map = new LinkedHashMap<>();
+        for (int i = 0; i < codes.length; i++) {
+            map.put(i, codes[i]);
+        }
+        this.protocols = map;
     }
 
     /** What a reboot does on the device (set once the client exists). */

@@ -69,7 +69,15 @@ public abstract class SimulatedInstance extends BaseInstanceEnabler {
         if (reader == null || model == null) {
             return ReadResponse.notFound();
         }
-        return ReadResponse.success(LwM2mSingleResource.newResource(resourceId, reader.get(), model.type));
+        Object value = reader.get();
+        if (value instanceof java.util.Map<?, ?> instances) {
+            // A multi-instance resource: instance id → value.
+            return ReadResponse.success(org.eclipse.leshan.core.node.LwM2mMultipleResource.newResource(resourceId,
+                    instances.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                            e -> ((Number) e.getKey()).intValue(), java.util.Map.Entry::getValue)),
+                    model.type));
+        }
+        return ReadResponse.success(LwM2mSingleResource.newResource(resourceId, value, model.type));
     }
 
     @Override

@@ -59,18 +59,18 @@ public final class FirmwareUpdates implements AutoCloseable {
     private final DeviceOperations operations;
     private final EventBus events;
     private final Clock clock;
-    private final Function<Registration, String> downloadBase;
+    private final java.util.function.BiFunction<Registration, String, String> downloadBase;
     private final Function<String, Registration> registrationOf;
     private final ScheduledExecutorService worker = Executors
             .newSingleThreadScheduledExecutor(DaemonThreads.named("firmware"));
     private final Duration stallTimeout;
 
     /**
-     * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} matching how a registration's device
-     *        talks to the server
+     * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} of this server for a registration and
+     *        a scheme
      */
     public FirmwareUpdates(Jdbc jdbc, FirmwareImages images, DeviceService devices, DeviceOperations operations,
-            EventBus events, Clock clock, Function<Registration, String> downloadBase,
+            EventBus events, Clock clock, java.util.function.BiFunction<Registration, String, String> downloadBase,
             Function<String, Registration> registrationOf, Duration stallTimeout) {
         this.stallTimeout = stallTimeout;
         this.jdbc = jdbc;
@@ -104,20 +104,21 @@ public final class FirmwareUpdates implements AutoCloseable {
         long id = jdbc.insert("INSERT INTO firmware_updates (endpoint, image_id, status, token, started_at,"
                 + " changed_at) VALUES (?, ?, 'pending', ?, ?, ?)", endpoint, imageId, token, now, now);
         record(id, "pending", "image " + image.name() + " " + image.version());
-        String uri = downloadBase.apply(registration) + "/fw/" + token + "?sha256=" + image.sha256() + "&version="
-                + image.version();
-        // Observe State and Update Result first, so that no transition is missed; then deliver: push (Block1 write
-        // of Package) to a device that only takes pushes (/5/0/9 = 1), else the download link in Package URI.
+        String query = "?sha256=" + image.sha256() + "&version=" + image.version();
+        // Observe State and Update Result first, so that no transition is missed; then read the device's object 5
+        // to choose the delivery: push (Block1 write of Package) for a push-only device (/5/0/9 = 1), else the
+        // download link in Package URI, over a protocol the device supports (/5/0/8).
         operations.observe(endpoint, List.of(STATE), null, null)
                 .thenCompose(x -> operations.observe(endpoint, List.of(RESULT), null, null))
-                .thenCompose(x -> operations.read(endpoint, "/5/0/9", null)
-                        .handle((method, error) -> error == null && Integer.valueOf(1).equals(
-                                method.get("value") instanceof Number n ? n.intValue() : null)))
-                .thenCompose(push -> {
-                    if (push) {
+                .thenCompose(x -> operations.read(endpoint, "/5/0", null).handle((object5, error) -> error == null
+                        ? object5 : Map.<String, Object>of()))
+                .thenCompose(object5 -> {
+                    if (Integer.valueOf(1).equals(intValue(object5, "/5/0/9"))) {
                         worker.execute(() -> move(get(id), "downloading", "pushing the image (Block1)"));
                         return operations.writeBytes(endpoint, "/5/0/0", images.bytes(imageId));
                     }
+                    String scheme = scheme(registration, supportedProtocols(object5));
+                    String uri = downloadBase.apply(registration, scheme) + "/fw/" + token + query;
                     return operations.write(endpoint, "/5/0/1", Json.MAPPER.createObjectNode().put("value", uri),
                             false, null);
                 })
@@ -129,6 +130,48 @@ public final class FirmwareUpdates implements AutoCloseable {
                     }
                 }, worker);
         return get(id);
+    }
+
+    /** The registration's own scheme if the device can download with it, else the other one it supports. */
+    private static String scheme(Registration registration, java.util.Set<Integer> supported) {
+        String registered = registration.getEndpointUri().getScheme();
+        int code = registered.equals("coaps") ? 1 : 0;
+        if (supported == null || supported.contains(code)) {
+            return registered;
+        }
+        if (supported.contains(1 - code)) {
+            return code == 1 ? "coap" : "coaps";
+        }
+        throw new FleetException(ProblemType.DEVICE_REFUSED, null, "the device downloads with none of CoAP (0) and"
+                + " CoAPS (1): Firmware Update Protocol Support is " + supported);
+    }
+
+    /** /5/0/8 as a set of protocol codes, or null when the device does not say. */
+    private static java.util.Set<Integer> supportedProtocols(Map<String, Object> object5) {
+        Map<?, ?> resource = resource(object5, "/5/0/8");
+        if (resource == null || !(resource.get("values") instanceof Map<?, ?> values)) {
+            return null;
+        }
+        java.util.Set<Integer> codes = new java.util.HashSet<>();
+        values.values().forEach(v -> codes.add(((Number) v).intValue()));
+        return codes;
+    }
+
+    private static Integer intValue(Map<String, Object> object5, String path) {
+        Map<?, ?> resource = resource(object5, path);
+        return resource != null && resource.get("value") instanceof Number n ? n.intValue() : null;
+    }
+
+    private static Map<?, ?> resource(Map<String, Object> object5, String path) {
+        if (!(object5.get("resources") instanceof List<?> resources)) {
+            return null;
+        }
+        for (Object resource : resources) {
+            if (resource instanceof Map<?, ?> map && path.equals(map.get("path"))) {
+                return map;
+            }
+        }
+        return null;
     }
 
     public Update get(long id) {

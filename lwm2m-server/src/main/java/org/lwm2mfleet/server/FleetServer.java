@@ -153,20 +153,21 @@ public final class FleetServer implements AutoCloseable {
         // Firmware: images on disk, downloads over the server's own CoAP(S) endpoints, per-device updates.
         FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),
                 config.firmwareMaxBytes(), clock);
+        java.util.function.Predicate<String> reachable = endpoint -> {
+            var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
+            return registration != null
+                    && (!registration.usesQueueMode() || leshan.getPresenceService().isClientAwake(registration));
+        };
         FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
                 events, clock, (registration, scheme) -> downloadBase(registration, scheme, config,
                         scheme.equals("coaps") ? leshan.getEndpoint(Protocol.COAPS).getURI().getPort()
                                 : leshan.getEndpoint(Protocol.COAP).getURI().getPort()),
-                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout());
+                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout(),
+                reachable);
         FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock);
         firmwareUpdates.setInventory(inventory);
         Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, inventory, devices,
-                events, clock,
-                endpoint -> {
-                    var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
-                    return registration != null && (!registration.usesQueueMode()
-                            || leshan.getPresenceService().isClientAwake(registration));
-                }, Duration.ofSeconds(1));
+                events, clock, reachable, Duration.ofSeconds(1));
         for (var provider : leshan.getEndpointsProvider()) {
             if (provider instanceof CaliforniumServerEndpointsProvider californium) {
                 californium.getCoapServer().add(new DownloadResource(firmwareUpdates::grantForToken,

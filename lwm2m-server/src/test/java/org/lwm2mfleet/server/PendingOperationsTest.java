@@ -78,6 +78,13 @@ class PendingOperationsTest {
             assertProblem(server.api().delete("/api/v1/operations/" + id), 409, null);
             assertProblem(server.api().get("/api/v1/operations/999999"), 404, null);
 
+            // A firmware update does not start on a sleeping device (a campaign waits for it to wake).
+            long imageId = CampaignTest.upload(server, "sleep-fw", "1.1.0", 1_000);
+            Api.Reply update = server.api().post("/api/v1/devices/sleeper-2/firmware-updates",
+                    "{\"imageId\":" + imageId + "}");
+            assertProblem(update, 409, null);
+            assertThat(update.json().get("detail").asText()).contains("asleep");
+
             // A path outside the model is refused at once, not stored.
             assertProblem(server.api().put("/api/v1/devices/sleeper-2/objects/3/0/9999", "{\"value\":1}"), 400,
                     "path");

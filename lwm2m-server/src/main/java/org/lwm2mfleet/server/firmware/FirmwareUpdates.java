@@ -64,6 +64,8 @@ public final class FirmwareUpdates implements AutoCloseable {
     private final ScheduledExecutorService worker = Executors
             .newSingleThreadScheduledExecutor(DaemonThreads.named("firmware"));
     private final Duration stallTimeout;
+    /** Whether a device is registered and awake. */
+    private final java.util.function.Predicate<String> reachable;
 
     /**
      * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} of this server for a registration and
@@ -71,8 +73,10 @@ public final class FirmwareUpdates implements AutoCloseable {
      */
     public FirmwareUpdates(Jdbc jdbc, FirmwareImages images, DeviceService devices, DeviceOperations operations,
             EventBus events, Clock clock, java.util.function.BiFunction<Registration, String, String> downloadBase,
-            Function<String, Registration> registrationOf, Duration stallTimeout) {
+            Function<String, Registration> registrationOf, Duration stallTimeout,
+            java.util.function.Predicate<String> reachable) {
         this.stallTimeout = stallTimeout;
+        this.reachable = reachable;
         this.jdbc = jdbc;
         this.images = images;
         this.devices = devices;
@@ -95,6 +99,10 @@ public final class FirmwareUpdates implements AutoCloseable {
         if (registration == null) {
             throw new FleetException(ProblemType.DEVICE_NOT_REGISTERED, null,
                     "device '" + endpoint + "' is not registered");
+        }
+        if (!reachable.test(endpoint)) {
+            throw new FleetException(ProblemType.DEVICE_NOT_REGISTERED, null, "device '" + endpoint
+                    + "' is asleep (queue mode): an update starts only while it is awake; a campaign waits for it");
         }
         if (active(endpoint).isPresent()) {
             throw new FleetException(ProblemType.CONFLICT, null, "device '" + endpoint + "' is already updating");
@@ -242,6 +250,9 @@ public final class FirmwareUpdates implements AutoCloseable {
     }
 
     private void onResult(Update update, int result) {
+        if (result == 1 && update.status().equals("updating")) {
+            confirm(update, false); // the device says it is done: check the version it now reports
+        }
         if (result >= 2) {
             fail(update.id(), update.endpoint(), "Update Result " + result + ": " + RESULTS.get(result), result);
         }
@@ -249,19 +260,28 @@ public final class FirmwareUpdates implements AutoCloseable {
 
     /** After a reboot the device registers again: its /3/0/3 says whether the new firmware runs. */
     private void onRegistered(FleetEvent event) {
-        active(event.endpoint()).filter(u -> u.status().equals("updating")).ifPresent(update -> {
-            FirmwareImage image = images.get(update.imageId());
-            operations.read(update.endpoint(), "/3/0/3", null).whenCompleteAsync((value, error) -> {
-                String version = error == null ? String.valueOf(value.get("value")) : null;
-                if (image.version().equals(version)) {
-                    finish(update, version);
-                } else {
-                    fail(update.id(), update.endpoint(), error != null
-                            ? "firmware version unreadable after reboot: " + cause(error).getMessage()
-                            : "device reports version " + version + " after the update, not " + image.version(), null);
+        active(event.endpoint()).filter(u -> u.status().equals("updating")).ifPresent(u -> confirm(u, true));
+    }
+
+    /**
+     * Success when /3/0/3 reports the image's version. After a registration another version is a failure (the
+     * device rebooted into the old firmware); after Update Result 1 it may just not have rebooted yet, so the
+     * registration decides.
+     */
+    private void confirm(Update update, boolean registeredAgain) {
+        FirmwareImage image = images.get(update.imageId());
+        operations.read(update.endpoint(), "/3/0/3", null).whenCompleteAsync((value, error) -> {
+            String version = error == null ? String.valueOf(value.get("value")) : null;
+            if (image.version().equals(version)) {
+                if (get(update.id()).status().equals("updating")) {
+                    finish(update, version); // once, whether the result or the registration came first
                 }
-            }, worker);
-        });
+            } else if (registeredAgain) {
+                fail(update.id(), update.endpoint(), error != null
+                        ? "firmware version unreadable after reboot: " + cause(error).getMessage()
+                        : "device reports version " + version + " after the update, not " + image.version(), null);
+            }
+        }, worker);
     }
 
     /** Fails every update whose device has been in the same state for longer than the stall timeout. */

@@ -28,6 +28,18 @@ public final class Devices implements AutoCloseable {
         return device;
     }
 
+    /**
+     * Provisions a PSK device whose key derives from {@code secret}, starts it over CoAPS and waits until the
+     * registry shows it online.
+     */
+    public SimulatedDevice startPsk(TestServer server, String secret, String endpoint, Profile profile) {
+        byte[] key = org.lwm2mfleet.sim.fleet.FleetCredentials.pskKey(secret, endpoint);
+        provisionPsk(server.api(), endpoint, endpoint, key);
+        SimulatedDevice device = start(endpoint, profile, server.server().coapsUri(), DeviceSecurity.psk(endpoint, key));
+        RegistryLifecycleTest.awaitStatus(server, endpoint, "online");
+        return device;
+    }
+
     /** Starts a device built by the test, and stops it with the others. */
     public SimulatedDevice started(SimulatedDevice device) {
         started.add(device);

@@ -18,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.lwm2mfleet.server.api.Json;
-import org.lwm2mfleet.sim.fleet.DeviceSecurity;
-import org.lwm2mfleet.sim.fleet.FleetCredentials;
 import org.lwm2mfleet.sim.fleet.SimulatedDevice;
 import org.lwm2mfleet.sim.objects.FirmwareFailure;
 import org.lwm2mfleet.sim.objects.FirmwareUpdateObject;
@@ -118,12 +116,7 @@ class FirmwareFailureTest {
     }
 
     private static SimulatedDevice start(String endpoint) {
-        byte[] key = FleetCredentials.pskKey(SECRET, endpoint);
-        Devices.provisionPsk(server.api(), endpoint, endpoint, key);
-        SimulatedDevice device = devices.start(endpoint, Profile.GAS_DETECTOR, server.server().coapsUri(),
-                DeviceSecurity.psk(endpoint, key));
-        RegistryLifecycleTest.awaitStatus(server, endpoint, "online");
-        return device;
+        return devices.startPsk(server, SECRET, endpoint, Profile.GAS_DETECTOR);
     }
 
     private static JsonNode update(String endpoint) {

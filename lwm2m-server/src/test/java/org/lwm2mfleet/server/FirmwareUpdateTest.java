@@ -42,11 +42,7 @@ class FirmwareUpdateTest {
             assertThat(uploaded.get("size").asLong()).isEqualTo(image.length);
             assertThat(uploaded.get("sha256").asText()).isEqualTo(sha256(image));
 
-            byte[] key = FleetCredentials.pskKey(SECRET, "fw-1");
-            Devices.provisionPsk(server.api(), "fw-1", "fw-1", key);
-            SimulatedDevice device = devices.start("fw-1", Profile.ELECTRICITY_METER, server.server().coapsUri(),
-                    DeviceSecurity.psk("fw-1", key));
-            RegistryLifecycleTest.awaitStatus(server, "fw-1", "online");
+            SimulatedDevice device = devices.startPsk(server, SECRET, "fw-1", Profile.ELECTRICITY_METER);
             int registrations = device.registrationCount();
 
             Api.Reply started = server.api().post("/api/v1/devices/fw-1/firmware-updates",
@@ -74,11 +70,7 @@ class FirmwareUpdateTest {
             byte[] image = new byte[256 * 1024];
             new Random(11).nextBytes(image);
             long imageId = upload(server, "resume-fw", "2.2.0", image).json().get("id").asLong();
-            byte[] key = FleetCredentials.pskKey(SECRET, "resume-1");
-            Devices.provisionPsk(server.api(), "resume-1", "resume-1", key);
-            SimulatedDevice device = devices.start("resume-1", Profile.GAS_DETECTOR, server.server().coapsUri(),
-                    DeviceSecurity.psk("resume-1", key));
-            RegistryLifecycleTest.awaitStatus(server, "resume-1", "online");
+            SimulatedDevice device = devices.startPsk(server, SECRET, "resume-1", Profile.GAS_DETECTOR);
 
             device.firmware().injectFailure(org.lwm2mfleet.sim.objects.FirmwareFailure.CONNECTION_LOST);
             JsonNode lost = update(server, "resume-1", imageId);

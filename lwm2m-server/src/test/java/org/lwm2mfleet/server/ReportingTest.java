@@ -17,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.telemetry.TelemetryWriter;
 import org.lwm2mfleet.sim.fleet.DeviceSecurity;
-import org.lwm2mfleet.sim.fleet.FleetCredentials;
 import org.lwm2mfleet.sim.fleet.SimulatedDevice;
 import org.lwm2mfleet.sim.profiles.Profile;
 
@@ -153,12 +152,7 @@ class ReportingTest {
     }
 
     private static SimulatedDevice startSensor(TestServer server, Devices devices, String endpoint) {
-        byte[] key = FleetCredentials.pskKey(SECRET, endpoint);
-        Devices.provisionPsk(server.api(), endpoint, endpoint, key);
-        SimulatedDevice device = devices.start(endpoint, Profile.ENVIRONMENT_SENSOR, server.server().coapsUri(),
-                DeviceSecurity.psk(endpoint, key));
-        RegistryLifecycleTest.awaitStatus(server, endpoint, "online");
-        return device;
+        return devices.startPsk(server, SECRET, endpoint, Profile.ENVIRONMENT_SENSOR);
     }
 
     private static JsonNode series(TestServer server, String endpoint) {

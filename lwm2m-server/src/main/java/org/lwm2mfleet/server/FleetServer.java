@@ -23,6 +23,7 @@ import org.lwm2mfleet.models.ObjectModels;
 import org.lwm2mfleet.server.api.ApiHandler;
 import org.lwm2mfleet.server.api.EventStreamHandler;
 import org.lwm2mfleet.server.api.Router;
+import org.lwm2mfleet.server.api.SecurityHeadersHandler;
 import org.lwm2mfleet.server.api.SystemResource;
 import org.lwm2mfleet.server.config.ServerConfig;
 import org.lwm2mfleet.server.demo.DemoFleet;
@@ -207,7 +208,8 @@ public final class FleetServer implements AutoCloseable {
         console.setBaseResource(ResourceFactory.of(http).newClassLoaderResource("console/"));
         console.setWelcomeFiles("index.html");
         console.setDirAllowed(false);
-        http.setHandler(new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console));
+        http.setHandler(new SecurityHeadersHandler(
+                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console)));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));

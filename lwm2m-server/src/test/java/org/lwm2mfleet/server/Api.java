@@ -17,7 +17,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class Api {
 
     /** A reply: status, content type and the body parsed as JSON (null when empty or not JSON). */
-    public record Reply(int status, String contentType, String text, JsonNode json) {
+    public record Reply(int status, String contentType, String text, JsonNode json,
+            java.net.http.HttpHeaders headers) {
+
+        public Reply(int status, String contentType, String text, JsonNode json) {
+            this(status, contentType, text, json, null);
+        }
     }
 
     private final URI base;
@@ -67,7 +72,7 @@ public final class Api {
             if (type.contains("json") && !response.body().isEmpty()) {
                 json = Json.MAPPER.readTree(response.body());
             }
-            return new Reply(response.statusCode(), type, response.body(), json);
+            return new Reply(response.statusCode(), type, response.body(), json, response.headers());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

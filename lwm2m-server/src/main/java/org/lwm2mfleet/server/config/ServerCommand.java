@@ -95,6 +95,12 @@ public class ServerCommand {
     @Option(names = "--firmware-stall-timeout", defaultValue = "PT10M", paramLabel = "DURATION", description = "How long a device may stay in one state of a firmware update before the update is failed, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration firmwareStallTimeout;
 
+    @Option(names = "--dtls-max-connections", defaultValue = "150000", paramLabel = "N", description = "Most DTLS connections kept at once; the least recently used go first (default: ${DEFAULT-VALUE}).")
+    int dtlsMaxConnections;
+
+    @Option(names = "--dtls-max-pending-handshakes", defaultValue = "5000", paramLabel = "N", description = "Most DTLS handshakes waiting for their credential look-up at once; more are dropped (default: ${DEFAULT-VALUE}).")
+    int dtlsMaxPendingHandshakes;
+
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
@@ -108,6 +114,7 @@ public class ServerCommand {
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
                 .firmwareMaxBytes(firmwareMaxSize)
-                .firmwareStallTimeout(firmwareStallTimeout).publicHost(publicHost).build();
+                .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
+                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).publicHost(publicHost).build();
     }
 }

@@ -31,6 +31,8 @@ import java.time.Duration;
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  * @param firmwareMaxBytes the largest firmware image accepted
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
+ * @param dtlsMaxConnections the most DTLS connections (sessions) kept at once
+ * @param dtlsMaxPendingHandshakes the most DTLS handshakes waiting for their credential look-up at once
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
  *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
  */
@@ -59,6 +61,8 @@ public record ServerConfig(
         Duration pendingExpiry,
         long firmwareMaxBytes,
         Duration firmwareStallTimeout,
+        int dtlsMaxConnections,
+        int dtlsMaxPendingHandshakes,
         String publicHost) {
 
     public ServerConfig {
@@ -99,6 +103,12 @@ public record ServerConfig(
         if (firmwareMaxBytes < 1024 || firmwareMaxBytes > Integer.MAX_VALUE) {
             throw new InvalidConfigException("firmware-max-size", "must be between 1 KiB and 2 GiB");
         }
+        if (dtlsMaxConnections < 10) {
+            throw new InvalidConfigException("dtls-max-connections", "must be at least 10");
+        }
+        if (dtlsMaxPendingHandshakes < 10) {
+            throw new InvalidConfigException("dtls-max-pending-handshakes", "must be at least 10");
+        }
         if (firmwareStallTimeout == null || firmwareStallTimeout.toSeconds() < 1) {
             throw new InvalidConfigException("firmware-stall-timeout", "must be at least 1 s");
         }
@@ -135,6 +145,8 @@ public record ServerConfig(
         b.pendingExpiry = pendingExpiry;
         b.firmwareMaxBytes = firmwareMaxBytes;
         b.firmwareStallTimeout = firmwareStallTimeout;
+        b.dtlsMaxConnections = dtlsMaxConnections;
+        b.dtlsMaxPendingHandshakes = dtlsMaxPendingHandshakes;
         b.publicHost = publicHost;
         return b;
     }
@@ -165,6 +177,8 @@ public record ServerConfig(
         private Duration pendingExpiry = Duration.ofDays(1);
         private long firmwareMaxBytes = 64L * 1024 * 1024;
         private Duration firmwareStallTimeout = Duration.ofMinutes(10);
+        private int dtlsMaxConnections = 150_000;
+        private int dtlsMaxPendingHandshakes = 5_000;
         private String publicHost;
 
         private Builder(Path dataDir) {
@@ -297,6 +311,16 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder dtlsMaxConnections(int max) {
+            this.dtlsMaxConnections = max;
+            return this;
+        }
+
+        public Builder dtlsMaxPendingHandshakes(int max) {
+            this.dtlsMaxPendingHandshakes = max;
+            return this;
+        }
+
         public Builder publicHost(String host) {
             this.publicHost = host;
             return this;
@@ -307,7 +331,7 @@ public record ServerConfig(
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
                     telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, firmwareMaxBytes,
-                    firmwareStallTimeout, publicHost);
+                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, publicHost);
         }
     }
 

@@ -50,6 +50,10 @@ public final class LeshanServerFactory {
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);
+        // Stateless cookie exchange before any handshake work, so a spoofed source cannot make us compute.
+        coapConfig.set(DtlsConfig.DTLS_USE_HELLO_VERIFY_REQUEST, true);
+        coapConfig.set(DtlsConfig.DTLS_MAX_CONNECTIONS, config.dtlsMaxConnections());
+        coapConfig.set(DtlsConfig.DTLS_MAX_PENDING_HANDSHAKE_RESULT_JOBS, config.dtlsMaxPendingHandshakes());
         // Block-wise bodies (firmware pushed or downloaded) up to the firmware size limit; Californium's default is 8 KiB.
         coapConfig.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, (int) config.firmwareMaxBytes());
         endpoints.setConfiguration(coapConfig);

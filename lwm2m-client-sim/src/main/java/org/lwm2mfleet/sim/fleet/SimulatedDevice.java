@@ -232,7 +232,7 @@ public final class SimulatedDevice {
     private void reboot() {
         Thread rebooter = new Thread(() -> {
             try {
-                TimeUnit.MILLISECONDS.sleep(200); // let the Execute response leave before the endpoint stops
+                TimeUnit.MILLISECONDS.sleep(1000); // let the Execute response leave before the endpoint stops
                 client.stop(true);
                 client.start();
             } catch (InterruptedException e) {

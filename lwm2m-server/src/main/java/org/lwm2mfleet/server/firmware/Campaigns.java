@@ -214,6 +214,7 @@ public final class Campaigns implements AutoCloseable {
 
     private void tickQuietly() {
         try {
+            reconcile();
             for (Campaign campaign : jdbc.query(SELECT + " WHERE status = 'running' ORDER BY id", Campaigns::map)) {
                 advance(campaign);
             }
@@ -279,6 +280,28 @@ public final class Campaigns implements AutoCloseable {
                 retryOrFail(id, endpoint, campaign, e.getMessage(), false);
             }
         }
+    }
+
+    /**
+     * Takes note of updates that ended without the campaign hearing of it (an event lost when the server stopped):
+     * the database, not the events, is what a campaign goes by.
+     */
+    private void reconcile() {
+        jdbc.query("SELECT d.campaign_id, d.endpoint, u.status, u.failure FROM campaign_devices d"
+                + " JOIN firmware_updates u ON u.id = d.update_id JOIN campaigns c ON c.id = d.campaign_id"
+                + " WHERE d.status = 'updating' AND u.status IN ('succeeded', 'failed')"
+                + " AND c.status IN ('running', 'paused')", row -> new Object[] { row.getLong("campaign_id"),
+                        row.getString("endpoint"), row.getString("status"), row.getString("failure") })
+                .forEach(ended -> {
+                    long campaignId = (Long) ended[0];
+                    String endpoint = (String) ended[1];
+                    if ("succeeded".equals(ended[2])) {
+                        jdbc.update("UPDATE campaign_devices SET status = 'succeeded' WHERE campaign_id = ?"
+                                + " AND endpoint = ?", campaignId, endpoint);
+                    } else {
+                        retryOrFail(campaignId, endpoint, get(campaignId), String.valueOf(ended[3]), true);
+                    }
+                });
     }
 
     /** A device's update ended: the campaign takes note, and a failed device is retried with back-off. */

@@ -236,7 +236,10 @@ public final class FirmwareUpdates implements AutoCloseable {
             if (move(update, "downloaded", "State 2: downloaded")) {
                 move(update, "updating", "Update executed");
                 operations.execute(update.endpoint(), "/5/0/2", null).whenCompleteAsync((x, error) -> {
-                    if (error != null) {
+                    // A device may reboot before its answer leaves: no answer is not a failure, the registration
+                    // (or the stall timeout) decides. A refusal is.
+                    if (error != null && !(cause(error) instanceof FleetException fleet
+                            && fleet.type() == ProblemType.DEVICE_TIMEOUT)) {
                         fail(update.id(), update.endpoint(), "Update could not be executed: "
                                 + cause(error).getMessage(), null);
                     }

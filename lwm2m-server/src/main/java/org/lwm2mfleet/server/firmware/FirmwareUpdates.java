@@ -85,7 +85,10 @@ public final class FirmwareUpdates implements AutoCloseable {
         this.clock = clock;
         this.downloadBase = downloadBase;
         this.registrationOf = registrationOf;
-        events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()), e -> worker.execute(() -> onNotification(e)));
+        // Only notifications of State or Update Result concern an update: the others (nearly all of them, on the
+        // reporting hot path) are not even handed to this room's thread.
+        events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && aboutObject5(e),
+                e -> worker.execute(() -> onNotification(e)));
         events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), e -> worker.execute(() -> onRegistered(e)));
         long period = Math.max(1, Math.min(30, stallTimeout.toSeconds() / 2));
         worker.scheduleWithFixedDelay(this::failStalled, period, period, TimeUnit.SECONDS);
@@ -208,6 +211,16 @@ public final class FirmwareUpdates implements AutoCloseable {
         return jdbc.queryOne("SELECT endpoint, image_id FROM firmware_updates WHERE token = ? AND status IN"
                 + " ('pending', 'downloading')", row -> new DownloadResource.Grant(row.getString("endpoint"),
                         images.bytes(row.getLong("image_id"))), token);
+    }
+
+    private static boolean aboutObject5(FleetEvent event) {
+        for (Object point : (List<?>) event.data().getOrDefault("points", List.of())) {
+            Object path = ((Map<?, ?>) point).get("path");
+            if (STATE.equals(path) || RESULT.equals(path)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void onNotification(FleetEvent event) {

@@ -17,25 +17,29 @@ import picocli.CommandLine.Option;
  * {@code POST /api/v1/devices:bulk} takes, and the fleet CA certificate the server must trust for X.509.
  */
 @Command(name = "credentials", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Print the provisioning CSV of a fleet (for POST /api/v1/devices:bulk), or write its CA certificate.")
+        description = { "Print the provisioning CSV of a fleet (for POST /api/v1/devices:bulk), and optionally write its CA certificate.",
+                "Columns: endpoint,kind,identity,key,public_key,tags: key is the PSK in hex (psk), public_key the device's "
+                        + "EC public key as base64 DER (rpk); x509 rows carry no key, the server trusts the fleet CA instead." })
 final class CredentialsCommand implements Callable<Integer> {
 
-    @Option(names = "--fleet-secret", required = true, description = "The fleet's secret.")
+    @Option(names = "--fleet-secret", required = true, paramLabel = "SECRET",
+            description = "The fleet's secret, as given to 'fleet' and 'run'.")
     String fleetSecret;
 
     @Option(names = "--count", defaultValue = "10", description = "Number of devices (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--pattern", defaultValue = "sim-%05d", description = "Endpoint names (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pattern", defaultValue = "sim-%05d",
+            description = "Endpoint names, a String.format pattern numbered from 1 (default: ${DEFAULT-VALUE}).")
     String pattern;
 
-    @Option(names = "--security", defaultValue = "psk", description = "psk, rpk, x509 or none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--security", defaultValue = "psk", paramLabel = "MODE", description = "psk, rpk, x509 or none (default: ${DEFAULT-VALUE}).")
     String security;
 
-    @Option(names = "--tags", defaultValue = "simulated", description = "Tags of every row, ';'-separated (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tags", defaultValue = "simulated", paramLabel = "TAGS", description = "Tags of every row, ';'-separated (default: ${DEFAULT-VALUE}).")
     String tags;
 
-    @Option(names = "--ca-certificate", paramLabel = "FILE",
+    @Option(names = { "--ca-certificate", "--ca-cert" }, paramLabel = "FILE",
             description = "Also write the fleet's CA certificate (PEM) here, for the server's --trusted-certificates.")
     Path caCertificate;
 

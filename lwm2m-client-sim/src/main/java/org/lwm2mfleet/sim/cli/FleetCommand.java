@@ -3,12 +3,15 @@ package org.lwm2mfleet.sim.cli;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import org.lwm2mfleet.sim.fleet.FailureInjection;
 import org.lwm2mfleet.sim.fleet.FleetSpec;
 import org.lwm2mfleet.sim.fleet.SecurityMode;
 import org.lwm2mfleet.sim.fleet.SimulatedFleet;
+import org.lwm2mfleet.sim.objects.FirmwareFailure;
 import org.lwm2mfleet.sim.profiles.Profile;
 
 import picocli.CommandLine.Command;
@@ -17,21 +20,23 @@ import picocli.CommandLine.Option;
 
 /** {@code fleet}: many simulated devices in this process until Ctrl-C. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run a fleet of simulated devices in this process until stopped.")
+        description = "Run a fleet of simulated devices in this process until stopped (Ctrl-C de-registers them).")
 final class FleetCommand implements Callable<Integer> {
 
-    @Option(names = "--server", required = true, paramLabel = "URI", description = "coap://host:5683 or coaps://host:5684")
+    @Option(names = "--server", required = true, paramLabel = "URI",
+            description = "Server to register with: coap://host:5683 or coaps://host:5684.")
     URI server;
 
     @Option(names = "--count", defaultValue = "10", description = "Number of devices (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--pattern", defaultValue = "sim-%05d",
+    @Option(names = "--pattern", defaultValue = FleetSpec.DEFAULT_PATTERN,
             description = "Endpoint names, a String.format pattern numbered from 1 (default: ${DEFAULT-VALUE}).")
     String pattern;
 
-    @Option(names = "--profiles", split = ",", defaultValue = "electricity-meter,water-meter,environment-sensor,gas-detector,ventilation-fan",
-            description = "Profiles, assigned round-robin (default: all five).")
+    @Option(names = "--profiles", split = ",", paramLabel = "PROFILE",
+            defaultValue = "electricity-meter,water-meter,environment-sensor,gas-detector,ventilation-fan",
+            description = "Profiles, comma-separated, assigned round-robin (default: all five).")
     List<String> profiles;
 
     @Mixin
@@ -47,6 +52,10 @@ final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the value models (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--tick-interval", defaultValue = "PT15S", paramLabel = "DURATION",
+            description = "How often observers hear that time-varying values moved, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration tickInterval;
 
     @Option(names = "--queue-mode", paramLabel = "WAKE_INTERVAL",
             description = "Devices sleep (LwM2M queue mode) and wake this often to update their registration, ISO-8601, e.g. PT60S.")
@@ -66,20 +75,25 @@ final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--failing-endpoints", split = ",", paramLabel = "ENDPOINT",
             description = "Devices that get --firmware-failure whatever the probability.")
-    java.util.Set<String> failingEndpoints;
+    Set<String> failingEndpoints;
 
     @Override
     public Integer call() throws InterruptedException {
-        if (security.mode() != SecurityMode.NONE && security.fleetSecret == null) {
+        SecurityMode mode = security.mode();
+        if (mode != SecurityMode.NONE && security.fleetSecret == null) {
             System.err.println("--fleet-secret is required for --security " + security.security);
             return 2;
         }
-        FleetSpec spec = new FleetSpec(server, pattern, count, profiles.stream().map(Profile::parse).toList(),
-                security.mode(), security.fleetSecret, security.serverPublicKey(), security.serverCertificate(),
-                lifetime, stagger, seed, wakeInterval, sendInterval,
-                firmwareFailure == null ? null : new org.lwm2mfleet.sim.fleet.FailureInjection(
-                        org.lwm2mfleet.sim.objects.FirmwareFailure.parse(firmwareFailure), failureProbability,
-                        failingEndpoints));
+        // Fails early, with the option to fix, when RPK or X.509 lacks the server's key or certificate.
+        security.forFleet(String.format(pattern, 1));
+        FleetSpec spec = FleetSpec.builder(server).endpointPattern(pattern).count(count)
+                .profiles(profiles.stream().map(Profile::parse).toList())
+                .security(mode, security.fleetSecret).serverPublicKey(security.serverPublicKey())
+                .serverCertificate(security.serverCertificate()).lifetime(lifetime).stagger(stagger).seed(seed)
+                .tickInterval(tickInterval).queueMode(wakeInterval).sendInterval(sendInterval)
+                .failures(firmwareFailure == null ? null : new FailureInjection(
+                        FirmwareFailure.parse(firmwareFailure), failureProbability, failingEndpoints))
+                .build();
         SimulatedFleet fleet = SimulatedFleet.create(spec);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -87,7 +101,7 @@ final class FleetCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         fleet.start();
-        System.out.printf("fleet of %d devices starting against %s; Ctrl-C to stop%n", count, server);
+        System.out.printf("fleet of %d devices (%s) starting against %s; Ctrl-C to stop%n", count, mode, server);
         stopped.await();
         return 0;
     }

@@ -5,8 +5,12 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.lwm2mfleet.sim.fleet.DeviceSecurity;
+import org.lwm2mfleet.sim.fleet.FleetSpec;
 import org.lwm2mfleet.sim.fleet.SecurityMode;
 import org.lwm2mfleet.sim.fleet.SimulatedDevice;
 import org.lwm2mfleet.sim.profiles.Profile;
@@ -20,13 +24,14 @@ import picocli.CommandLine.Option;
         description = "Run one simulated device until stopped (Ctrl-C de-registers it).")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--server", required = true, paramLabel = "URI", description = "coap://host:5683 or coaps://host:5684")
+    @Option(names = "--server", required = true, paramLabel = "URI",
+            description = "Server to register with: coap://host:5683 or coaps://host:5684.")
     URI server;
 
     @Option(names = "--endpoint", required = true, description = "Endpoint name of the device.")
     String endpoint;
 
-    @Option(names = "--profile", defaultValue = "environment-sensor",
+    @Option(names = "--profile", defaultValue = "environment-sensor", paramLabel = "PROFILE",
             description = "electricity-meter, water-meter, environment-sensor, gas-detector or ventilation-fan (default: ${DEFAULT-VALUE}).")
     String profile;
 
@@ -43,40 +48,57 @@ final class RunCommand implements Callable<Integer> {
             description = "Registration lifetime, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration lifetime;
 
+    @Option(names = "--firmware-version", defaultValue = "1.0.0", paramLabel = "VERSION",
+            description = "Firmware version the device reports in /3/0/3 (default: ${DEFAULT-VALUE}).")
+    String firmwareVersion;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the value models (default: from the endpoint name).")
+    Long seed;
+
+    @Option(names = "--tick-interval", defaultValue = "PT15S", paramLabel = "DURATION",
+            description = "How often observers hear that time-varying values moved, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration tickInterval;
+
     @Option(names = "--queue-mode", paramLabel = "WAKE_INTERVAL",
             description = "Sleep (LwM2M queue mode) and wake this often to update the registration, ISO-8601, e.g. PT60S.")
     Duration wakeInterval;
 
     @Override
     public Integer call() throws InterruptedException {
+        SecurityMode mode = security.mode();
         DeviceSecurity deviceSecurity;
-        if (security.mode() == SecurityMode.PSK && pskKey != null) {
+        if (mode == SecurityMode.PSK && pskKey != null) {
             deviceSecurity = DeviceSecurity.psk(pskIdentity != null ? pskIdentity : endpoint,
                     HexFormat.of().parseHex(pskKey));
+        } else if (mode != SecurityMode.NONE && security.fleetSecret == null) {
+            System.err.println("--fleet-secret (or --psk-key for psk) is required for --security " + security.security);
+            return 2;
         } else {
-            if (security.mode() != SecurityMode.NONE && security.fleetSecret == null) {
-                System.err.println("--fleet-secret (or --psk-key for psk) is required for --security " + security.security);
-                return 2;
-            }
-            deviceSecurity = DeviceSecurity.forFleet(security.mode(), security.fleetSecret, endpoint,
-                    security.serverPublicKey(), security.serverCertificate());
+            deviceSecurity = security.forFleet(endpoint);
         }
-        SimulatedDevice device = SimulatedDevice.builder(endpoint, Profile.parse(profile)).serverUri(server)
-                .security(deviceSecurity).lifetime(lifetime).queueMode(wakeInterval).build();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            device.destroy();
-            stopped.countDown();
-        }));
-        device.start();
-        // Tell observers every 15 s that time-varying values moved, as a fleet does for its devices.
-        var ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "tick");
+        // One thread for Leshan's timers and the ticks, as a fleet shares its scheduler among its devices.
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "sim-" + endpoint);
             thread.setDaemon(true);
             return thread;
         });
-        ticker.scheduleAtFixedRate(device::tick, 15, 15, java.util.concurrent.TimeUnit.SECONDS);
-        System.out.printf("%s (%s) running against %s; Ctrl-C to stop%n", endpoint, profile, server);
+        SimulatedDevice.Builder builder = SimulatedDevice.builder(endpoint, Profile.parse(profile)).serverUri(server)
+                .security(deviceSecurity).lifetime(lifetime).firmwareVersion(firmwareVersion)
+                .sharedExecutor(scheduler).queueMode(wakeInterval);
+        if (seed != null) {
+            builder.seed(seed);
+        }
+        SimulatedDevice device = builder.build();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            device.destroy();
+            scheduler.shutdownNow();
+            stopped.countDown();
+        }));
+        device.start();
+        long tick = (tickInterval != null ? tickInterval : FleetSpec.DEFAULT_TICK).toMillis();
+        scheduler.scheduleAtFixedRate(device::tick, tick, tick, TimeUnit.MILLISECONDS);
+        System.out.printf("%s (%s, %s) running against %s; Ctrl-C to stop%n", endpoint, profile, mode, server);
         stopped.await();
         return 0;
     }

@@ -85,7 +85,10 @@ public final class FleetCredentials {
         }
     }
 
-    /** A device certificate with subject CN = endpoint, for the RPK key pair of the endpoint, issued by the CA. */
+    /**
+     * A device certificate with subject CN = endpoint, for the RPK key pair of the endpoint, issued by the CA:
+     * not a CA, key usage digital signature (and key agreement), extended key usage client and server authentication.
+     */
     public static X509Certificate deviceCertificate(String fleetSecret, String endpoint) {
         KeyPair device = rpkKeyPair(fleetSecret, endpoint);
         BigInteger serial = new BigInteger(1, Arrays.copyOf(hmac(fleetSecret, "serial:" + endpoint), 8));
@@ -96,8 +99,10 @@ public final class FleetCredentials {
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true,
                             new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
-                    .addExtension(Extension.extendedKeyUsage, false,
-                            new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth)),
+                    // serverAuth too: a Leshan server with DTLS role BOTH may open the handshake towards the
+                    // device (after it lost the session), and then the device's certificate authenticates a server.
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                            new KeyPurposeId[] { KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth })),
                     caKeyPair(fleetSecret).getPrivate());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

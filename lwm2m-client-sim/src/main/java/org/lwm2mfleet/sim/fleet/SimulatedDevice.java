@@ -7,92 +7,86 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.leshan.client.LeshanClient;
 import org.eclipse.leshan.client.LeshanClientBuilder;
 import org.eclipse.leshan.client.engine.DefaultRegistrationEngineFactory;
-import org.eclipse.leshan.client.object.Security;
 import org.eclipse.leshan.client.object.Server;
 import org.eclipse.leshan.client.observer.LwM2mClientObserverAdapter;
-import org.eclipse.leshan.client.resource.BaseInstanceEnablerFactory;
-import org.eclipse.leshan.client.resource.LwM2mInstanceEnabler;
-import org.eclipse.leshan.client.resource.LwM2mObjectEnabler;
-import org.eclipse.leshan.client.resource.ObjectsInitializer;
 import org.eclipse.leshan.client.servers.LwM2mServer;
-import org.eclipse.leshan.core.LwM2mId;
 import org.eclipse.leshan.core.request.BindingMode;
+import org.eclipse.leshan.core.request.ContentFormat;
 import org.eclipse.leshan.core.request.RegisterRequest;
+import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpoint;
 import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpointsProvider;
 import org.eclipse.leshan.transport.californium.client.endpoint.coap.CoapClientProtocolProvider;
 import org.eclipse.leshan.transport.californium.client.endpoint.coaps.CoapsClientProtocolProvider;
 import org.lwm2mfleet.sim.objects.FirmwareUpdateObject;
 import org.lwm2mfleet.sim.objects.SimulatedInstance;
-import org.lwm2mfleet.sim.objects.StoredInstance;
 import org.lwm2mfleet.sim.profiles.Profile;
 import org.lwm2mfleet.sim.profiles.Profile.DeviceObjects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One simulated device: a real Leshan client with a profile's objects and its own credentials. */
+/**
+ * One simulated device: a real Leshan client (one Californium endpoint) with a profile's objects and its own
+ * credentials. Values are computed from the clock when read, so the device has no thread of its own; given a shared
+ * executor, its Leshan timers run there too.
+ */
 public final class SimulatedDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedDevice.class);
     private static final int SHORT_SERVER_ID = 123;
-    /** What Create makes: an instance that keeps the values it is given (see {@link StoredInstance}). */
-    private static final BaseInstanceEnablerFactory CREATE_STORED = new BaseInstanceEnablerFactory() {
-        @Override
-        public LwM2mInstanceEnabler create() {
-            return new StoredInstance();
-        }
-    };
+    /** Long enough for the Execute response to leave before the endpoint stops, as Leshan's demo client waits too. */
+    private static final Duration REBOOT_DELAY = Duration.ofSeconds(1);
+    /** The largest firmware image a simulated device accepts. */
+    public static final int MAX_FIRMWARE_BYTES = 16 * 1024 * 1024;
+
+    /**
+     * Blocking work of every device in the process: reboots (a de-registration waits for its answer) and firmware
+     * downloads. Kept off the shared scheduler, whose few threads run Leshan's timers; threads exist only while
+     * there is such work.
+     */
+    private static final ExecutorService BLOCKING_WORK = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "sim-blocking-work");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private static volatile Configuration sharedConfiguration;
 
     private final String endpoint;
     private final Profile profile;
     private final DeviceObjects objects;
+    private final FirmwareUpdateObject firmware;
     private final LeshanClient client;
     private final AtomicInteger registrations = new AtomicInteger();
-    private final FirmwareUpdateObject firmware;
-    /** Downloads and installs of devices that have no shared executor (single devices, tests). */
-    private static final java.util.concurrent.ExecutorService FIRMWARE_WORKER = java.util.concurrent.Executors
-            .newCachedThreadPool(r -> {
-                Thread thread = new Thread(r, "sim-firmware");
-                thread.setDaemon(true);
-                return thread;
-            });
 
     private SimulatedDevice(Builder b) {
         this.endpoint = b.endpoint;
         this.profile = b.profile;
         this.objects = profile.objects(b.clock, serialNumber(b.endpoint), b.firmwareVersion, b.seed);
+        this.firmware = new FirmwareUpdateObject(BLOCKING_WORK, this::californiumEndpoint, objects.device());
 
-        ObjectsInitializer initializer = new ObjectsInitializer(Models.MODEL);
-        initializer.setInstancesForObject(LwM2mId.SECURITY, security(b.serverUri.toString(), b.security));
         BindingMode binding = BindingMode.U;
-        initializer.setInstancesForObject(LwM2mId.SERVER,
-                new Server(SHORT_SERVER_ID, b.lifetime.toSeconds(), EnumSet.of(binding), false, binding));
-        this.firmware = new FirmwareUpdateObject(b.sharedExecutor != null ? b.sharedExecutor : FIRMWARE_WORKER,
-                this::californiumEndpoint, objects.device());
-        initializer.setInstancesForObject(LwM2mId.FIRMWARE, firmware);
-        initializer.setFactoryForObject(LwM2mId.FIRMWARE, CREATE_STORED);
-        objects.byObjectId().forEach((id, instance) -> {
-            initializer.setInstancesForObject(id, instance);
-            // Leshan wants a factory for Create: created instances keep the values they are given.
-            initializer.setFactoryForObject(id, CREATE_STORED);
-        });
-        List<LwM2mObjectEnabler> enablers = initializer.createAll();
+        Server server = new Server(SHORT_SERVER_ID, b.lifetime.toSeconds(), EnumSet.of(binding), false, binding);
 
         CaliforniumClientEndpointsProvider.Builder endpoints = new CaliforniumClientEndpointsProvider.Builder(
                 new CoapClientProtocolProvider(), new CoapsClientProtocolProvider());
         endpoints.setConfiguration(californiumConfiguration(endpoints));
         endpoints.setClientAddress(b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri));
 
-        LeshanClientBuilder builder = new LeshanClientBuilder(endpoint);
-        builder.setObjects(enablers);
-        builder.setEndpointsProviders(endpoints.build());
         DefaultRegistrationEngineFactory engine = new DefaultRegistrationEngineFactory()
                 .setRetryWaitingTimeInMs((int) b.retryWait.toMillis());
         if (b.wakeInterval != null) {
@@ -100,6 +94,11 @@ public final class SimulatedDevice {
             engine.setQueueMode(true);
             engine.setCommunicationPeriod((int) b.wakeInterval.toMillis());
         }
+
+        LeshanClientBuilder builder = new LeshanClientBuilder(endpoint);
+        builder.setObjects(objects.enablers(
+                b.security.securityInstance(b.serverUri.toString(), SHORT_SERVER_ID), server, firmware));
+        builder.setEndpointsProviders(endpoints.build());
         builder.setRegistrationEngineFactory(engine);
         if (b.sharedExecutor != null) {
             builder.setSharedExecutor(b.sharedExecutor);
@@ -120,6 +119,7 @@ public final class SimulatedDevice {
         return new Builder(endpoint, profile);
     }
 
+    /** Starts the client: it registers, and registers again after failures (see {@link Builder#retryWait}). */
     public void start() {
         client.start();
     }
@@ -128,6 +128,7 @@ public final class SimulatedDevice {
         client.stop(deregister);
     }
 
+    /** Stops for good, de-registering first; the endpoint and the client's own threads are released. */
     public void destroy() {
         client.destroy(true);
     }
@@ -149,13 +150,36 @@ public final class SimulatedDevice {
         return objects;
     }
 
+    /**
+     * The first of the device's objects or value models of this type: {@code object(GasConcentration.class)},
+     * {@code object(FanObjects.class)}, {@code object(DeviceObject.class)}, {@code object(BatteryObject.class)}...
+     *
+     * @throws NoSuchElementException when the profile has none
+     */
+    public <T> T object(Class<T> type) {
+        return Stream.concat(Stream.of(objects.model(), objects.device(), firmware), objects.all().stream())
+                .filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new NoSuchElementException(profile.cliName() + " has no " + type.getSimpleName()));
+    }
+
+    /** The device's Firmware Update object (5). */
+    public FirmwareUpdateObject firmware() {
+        return firmware;
+    }
+
+    /** Whether the client holds a current registration with the server. */
     public boolean isRegistered() {
         return !client.getRegisteredServers().isEmpty();
     }
 
-    /** How many times the device has registered successfully since it was built. */
+    /** How many times the device has registered successfully since it was built (a reboot adds one). */
     public int registrationCount() {
         return registrations.get();
+    }
+
+    /** Tells observers that time-varying resources changed; the fleet calls it periodically. */
+    public void tick() {
+        objects.byObjectId().values().forEach(SimulatedInstance::tick);
     }
 
     /**
@@ -167,8 +191,8 @@ public final class SimulatedDevice {
         if (servers.isEmpty()) {
             return false;
         }
-        var response = client.getSendService().sendData(servers.iterator().next(),
-                org.eclipse.leshan.core.request.ContentFormat.SENML_CBOR, paths, timeout.toMillis());
+        var response = client.getSendService().sendData(servers.iterator().next(), ContentFormat.SENML_CBOR, paths,
+                timeout.toMillis());
         return response != null && response.isSuccess();
     }
 
@@ -178,87 +202,57 @@ public final class SimulatedDevice {
         if (servers.isEmpty()) {
             return;
         }
-        client.getSendService().sendData(servers.iterator().next(),
-                org.eclipse.leshan.core.request.ContentFormat.SENML_CBOR, paths, 10_000, response -> {
+        client.getSendService().sendData(servers.iterator().next(), ContentFormat.SENML_CBOR, paths, 10_000,
+                response -> {
                     if (response.isFailure()) {
                         LOG.debug("{} send refused: {}", endpoint, response.getCode());
                     }
                 }, error -> LOG.debug("{} send failed: {}", endpoint, error.toString()));
     }
 
-    /** The device's Firmware Update object (5). */
-    public FirmwareUpdateObject firmware() {
-        return firmware;
+    /**
+     * Execute on /3/0/4, or an installed firmware: answer first, then restart the client like a device that reboots.
+     * It de-registers and registers anew, so the server sees a fresh registration.
+     */
+    private void reboot() {
+        LOG.info("{} reboots", endpoint);
+        CompletableFuture.runAsync(() -> {
+            client.stop(true);
+            objects.device().rebooted();
+            client.start();
+        }, CompletableFuture.delayedExecutor(REBOOT_DELAY.toMillis(), TimeUnit.MILLISECONDS, BLOCKING_WORK))
+                .exceptionally(e -> {
+                    LOG.warn("{} reboot failed: {}", endpoint, e.toString());
+                    return null;
+                });
     }
-
-    private static volatile org.eclipse.californium.elements.config.Configuration sharedConfiguration;
 
     /**
      * One Californium configuration for every simulated device, with room for firmware images: Californium refuses
      * block-wise bodies over 8 KiB by default.
      */
-    private static org.eclipse.californium.elements.config.Configuration californiumConfiguration(
-            CaliforniumClientEndpointsProvider.Builder endpoints) {
+    private static Configuration californiumConfiguration(CaliforniumClientEndpointsProvider.Builder endpoints) {
         if (sharedConfiguration == null) {
-            var configuration = endpoints.createDefaultConfiguration();
-            configuration.set(org.eclipse.californium.core.config.CoapConfig.MAX_RESOURCE_BODY_SIZE,
-                    MAX_FIRMWARE_BYTES);
+            Configuration configuration = endpoints.createDefaultConfiguration();
+            configuration.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, MAX_FIRMWARE_BYTES);
             sharedConfiguration = configuration;
         }
         return sharedConfiguration;
     }
 
-    /** The largest firmware image a simulated device accepts. */
-    public static final int MAX_FIRMWARE_BYTES = 16 * 1024 * 1024;
-
     /** The device's own Californium endpoint for a URI's scheme: a download reuses the DTLS session it has. */
-    private org.eclipse.californium.core.network.Endpoint californiumEndpoint(URI uri) {
-        for (var endpoint : client.getEndpointsProvider().iterator().next() instanceof CaliforniumClientEndpointsProvider p
-                ? p.getEndpoints() : List.<org.eclipse.leshan.client.endpoint.LwM2mClientEndpoint>of()) {
-            if (endpoint.getURI().getScheme().equals(uri.getScheme())
-                    && endpoint instanceof org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpoint cf) {
-                return cf.getCoapEndpoint();
+    private Endpoint californiumEndpoint(URI uri) {
+        for (var provider : client.getEndpointsProvider()) {
+            if (provider instanceof CaliforniumClientEndpointsProvider californium) {
+                for (var lwm2mEndpoint : californium.getEndpoints()) {
+                    if (lwm2mEndpoint.getURI().getScheme().equals(uri.getScheme())
+                            && lwm2mEndpoint instanceof CaliforniumClientEndpoint cf) {
+                        return cf.getCoapEndpoint();
+                    }
+                }
             }
         }
         return null;
-    }
-
-    /** Tells observers that time-varying resources changed; the fleet calls it periodically. */
-    public void tick() {
-        objects.byObjectId().values().forEach(SimulatedInstance::tick);
-    }
-
-    /** Execute on /3/0/4: answer first, then restart the client like a device that reboots. */
-    private void reboot() {
-        Thread rebooter = new Thread(() -> {
-            try {
-                TimeUnit.MILLISECONDS.sleep(1000); // let the Execute response leave before the endpoint stops
-                client.stop(true);
-                client.start();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "reboot-" + endpoint);
-        rebooter.setDaemon(true);
-        rebooter.start();
-    }
-
-    private static Security security(String uri, DeviceSecurity security) {
-        return switch (security.mode()) {
-        case NONE -> Security.noSec(uri, SHORT_SERVER_ID);
-        case PSK -> Security.psk(uri, SHORT_SERVER_ID,
-                security.pskIdentity().getBytes(java.nio.charset.StandardCharsets.UTF_8), security.pskKey());
-        case RPK -> Security.rpk(uri, SHORT_SERVER_ID, security.keyPair().getPublic().getEncoded(),
-                security.keyPair().getPrivate().getEncoded(), security.serverPublicKey().getEncoded());
-        case X509 -> {
-            try {
-                yield Security.x509(uri, SHORT_SERVER_ID, security.certificate().getEncoded(),
-                        security.keyPair().getPrivate().getEncoded(), security.serverCertificate().getEncoded());
-            } catch (java.security.cert.CertificateEncodingException e) {
-                throw new IllegalArgumentException("unusable certificate", e);
-            }
-        }
-        };
     }
 
     /** A device talking to a loopback server binds to loopback too (tests and the demo never leave the machine). */
@@ -296,16 +290,19 @@ public final class SimulatedDevice {
             this.seed = endpoint.hashCode();
         }
 
+        /** coap://host:port or coaps://host:port (required). */
         public Builder serverUri(URI serverUri) {
             this.serverUri = serverUri;
             return this;
         }
 
+        /** Default: no security. */
         public Builder security(DeviceSecurity security) {
-            this.security = security;
+            this.security = Objects.requireNonNull(security);
             return this;
         }
 
+        /** Registration lifetime; default 5 minutes. */
         public Builder lifetime(Duration lifetime) {
             this.lifetime = lifetime;
             return this;
@@ -317,26 +314,31 @@ public final class SimulatedDevice {
             return this;
         }
 
+        /** The clock the value models read; default the system clock. */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
         }
 
+        /** Seed of the value models; default the endpoint's hash. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /** Firmware Version (/3/0/3) at start; default "1.0.0". */
         public Builder firmwareVersion(String firmwareVersion) {
             this.firmwareVersion = firmwareVersion;
             return this;
         }
 
+        /** Where Leshan's timers run; default a few threads of the client's own. */
         public Builder sharedExecutor(ScheduledExecutorService executor) {
             this.sharedExecutor = executor;
             return this;
         }
 
+        /** Local address to bind; default the server's address when that is loopback, else any. */
         public Builder localAddress(InetAddress localAddress) {
             this.localAddress = localAddress;
             return this;

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The electricity meter's physics: instantaneous power follows a household's daily load curve with some noise, and
- * the energy register integrates it, so it only grows. Exposed as Power Measurement (3305) and Energy (3331).
+ * the energy register integrates it, so it only grows: like a billing meter's, it offers no remote reset (5822).
+ * Exposed as Power Measurement (3305) and Energy (3331).
  */
 public final class ElectricityMeter {
 
@@ -37,7 +38,7 @@ public final class ElectricityMeter {
                 readable(5800, () -> round(powerWatts()));
                 readable(5805, () -> round(energyWh.total()));
                 readable(5820, () -> 0.95);
-                executable(5822, energyWh::reset);
+                setting(5750, "household mains");
             }
 
             @Override
@@ -53,7 +54,7 @@ public final class ElectricityMeter {
             {
                 readable(5700, () -> round(energyKwh()));
                 readable(5701, () -> "kWh");
-                executable(5822, energyWh::reset);
+                setting(5750, "household energy");
             }
 
             @Override

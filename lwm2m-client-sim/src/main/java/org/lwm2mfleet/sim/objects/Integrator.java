@@ -36,9 +36,4 @@ final class Integrator {
         }
         return total;
     }
-
-    synchronized void reset() {
-        total();
-        total = 0;
-    }
 }

@@ -1,18 +1,21 @@
 package org.lwm2mfleet.sim.objects;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.eclipse.leshan.client.resource.BaseInstanceEnabler;
 import org.eclipse.leshan.client.servers.LwM2mServer;
 import org.eclipse.leshan.core.model.ObjectModel;
 import org.eclipse.leshan.core.model.ResourceModel;
+import org.eclipse.leshan.core.node.LwM2mMultipleResource;
+import org.eclipse.leshan.core.node.LwM2mPath;
 import org.eclipse.leshan.core.node.LwM2mResource;
 import org.eclipse.leshan.core.node.LwM2mSingleResource;
 import org.eclipse.leshan.core.request.argument.Arguments;
@@ -35,6 +38,7 @@ public abstract class SimulatedInstance extends BaseInstanceEnabler {
         super(instanceId);
     }
 
+    /** A value computed on read. A {@code Map<Integer, ?>} is a multi-instance resource (instance id → value). */
     protected final void readable(int resourceId, Supplier<Object> reader) {
         readers.put(resourceId, reader);
     }
@@ -44,16 +48,26 @@ public abstract class SimulatedInstance extends BaseInstanceEnabler {
         writers.put(resourceId, writer);
     }
 
+    /** A writable value that only changes when written (Application Type, thresholds): it reads back what was written. */
+    protected final AtomicReference<Object> setting(int resourceId, Object initial) {
+        AtomicReference<Object> value = new AtomicReference<>(initial);
+        writable(resourceId, value::get, value::set);
+        return value;
+    }
+
     protected final void executable(int resourceId, Runnable action) {
         actions.put(resourceId, action);
     }
 
     /** Tells observers that these resources may have changed (called from the fleet's shared ticker). */
     public void tick() {
-        List<Integer> changing = changingResources();
-        if (!changing.isEmpty()) {
-            fireResourcesChange(changing.stream().map(this::getResourcePath).toArray(
-                    org.eclipse.leshan.core.node.LwM2mPath[]::new));
+        fireChanges(changingResources());
+    }
+
+    /** Tells observers these resources changed; a no-op until the instance belongs to an object (unit tests). */
+    final void fireChanges(List<Integer> resourceIds) {
+        if (getModel() != null && !resourceIds.isEmpty()) {
+            fireResourcesChange(resourceIds.stream().map(this::getResourcePath).toArray(LwM2mPath[]::new));
         }
     }
 
@@ -70,11 +84,9 @@ public abstract class SimulatedInstance extends BaseInstanceEnabler {
             return ReadResponse.notFound();
         }
         Object value = reader.get();
-        if (value instanceof java.util.Map<?, ?> instances) {
-            // A multi-instance resource: instance id → value.
-            return ReadResponse.success(org.eclipse.leshan.core.node.LwM2mMultipleResource.newResource(resourceId,
-                    instances.entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                            e -> ((Number) e.getKey()).intValue(), java.util.Map.Entry::getValue)),
+        if (value instanceof Map<?, ?> instances) {
+            return ReadResponse.success(LwM2mMultipleResource.newResource(resourceId, instances.entrySet().stream()
+                    .collect(Collectors.toMap(e -> ((Number) e.getKey()).intValue(), Map.Entry::getValue)),
                     model.type));
         }
         return ReadResponse.success(LwM2mSingleResource.newResource(resourceId, value, model.type));
@@ -89,8 +101,12 @@ public abstract class SimulatedInstance extends BaseInstanceEnabler {
         if (!(value instanceof LwM2mSingleResource single)) {
             return WriteResponse.badRequest("single value expected");
         }
-        writer.accept(single.getValue());
-        fireResourceChange(resourceId);
+        try {
+            writer.accept(single.getValue());
+        } catch (IllegalArgumentException e) {
+            return WriteResponse.badRequest(e.getMessage());
+        }
+        fireChanges(List.of(resourceId));
         return WriteResponse.success();
     }
 
@@ -109,8 +125,6 @@ public abstract class SimulatedInstance extends BaseInstanceEnabler {
         TreeSet<Integer> ids = new TreeSet<>(readers.keySet());
         ids.addAll(actions.keySet());
         ids.retainAll(model.resources.keySet());
-        List<Integer> list = new ArrayList<>(ids);
-        Collections.sort(list);
-        return list;
+        return new ArrayList<>(ids);
     }
 }

@@ -11,7 +11,9 @@ import java.util.List;
  */
 public final class WaterMeter extends SimulatedInstance {
 
-    private static final double LEAK_PROBABILITY_PER_HOUR = 1.0 / (30 * 24);
+    /** Chance, per hour, that a leak starts: about one a month. */
+    static final double LEAK_PROBABILITY_PER_HOUR = 1.0 / (30 * 24);
+    private static final Duration LEAK_LENGTH = Duration.ofHours(3);
 
     private final Clock clock;
     private final Noise noise;
@@ -28,21 +30,23 @@ public final class WaterMeter extends SimulatedInstance {
         this.volume = new Integrator(clock, new Noise(seed ^ 7).uniform(50, 900),
                 at -> litresPerHourAtPeak * DayCycle.waterUse(at) / 1000);
         readable(1, () -> Math.round(cumulatedVolume() * 1000) / 1000.0);
-        readable(3, () -> "residential cold water");
+        setting(3, "residential cold water");
         readable(9, this::leakSuspected);
         readable(10, () -> false);
     }
 
+    /** m³ since the meter was installed. */
     public double cumulatedVolume() {
         return volume.total();
     }
 
+    /** Draws, for each whole hour since the last call, whether a leak started; one lasts {@link #LEAK_LENGTH}. */
     public synchronized boolean leakSuspected() {
         Instant now = clock.instant();
         long hours = Duration.between(lastLeakCheck, now).toHours();
         for (long i = 0; i < hours; i++) {
             if (noise.chance(LEAK_PROBABILITY_PER_HOUR)) {
-                leakUntil = now.plus(Duration.ofHours(3));
+                leakUntil = lastLeakCheck.plus(Duration.ofHours(i + 1)).plus(LEAK_LENGTH);
             }
         }
         if (hours > 0) {
@@ -53,6 +57,6 @@ public final class WaterMeter extends SimulatedInstance {
 
     @Override
     protected List<Integer> changingResources() {
-        return List.of(1);
+        return List.of(1, 9);
     }
 }

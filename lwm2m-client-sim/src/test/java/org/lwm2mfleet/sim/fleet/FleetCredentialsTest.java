@@ -38,6 +38,31 @@ class FleetCredentialsTest {
     }
 
     @Test
+    void pskIsTheFirstHalfOfTheHmacOfTheEndpoint() throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("s".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "HmacSHA256"));
+        byte[] expected = java.util.Arrays.copyOf(mac.doFinal("psk:dev-1".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)), 16);
+        assertThat(FleetCredentials.pskKey("s", "dev-1")).isEqualTo(expected);
+        assertThat(FleetCredentials.pskIdentity("dev-1")).isEqualTo("dev-1");
+    }
+
+    @Test
+    void caCertificateIsACaAndDeviceCertificateIsForClients() throws Exception {
+        X509Certificate ca = FleetCredentials.caCertificate("s");
+        assertThat(ca.getSubjectX500Principal().getName()).isEqualTo("CN=LwM2M Fleet Sim CA");
+        assertThat(ca.getKeyUsage()[5]).as("keyCertSign").isTrue();
+        assertThat(ca.getPublicKey()).isEqualTo(FleetCredentials.caKeyPair("s").getPublic());
+        assertThatCode(() -> ca.verify(ca.getPublicKey())).doesNotThrowAnyException();
+        X509Certificate device = FleetCredentials.deviceCertificate("s", "dev-1");
+        assertThat(device.getBasicConstraints()).isEqualTo(-1);
+        assertThat(device.getKeyUsage()[0]).as("digitalSignature").isTrue();
+        assertThat(device.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.2");
+        assertThat(FleetCredentials.toPem(device)).startsWith("-----BEGIN CERTIFICATE-----");
+    }
+
+    @Test
     void derivedPrivateKeySignsForItsPublicKey() throws Exception {
         var pair = FleetCredentials.rpkKeyPair("s", "dev-9");
         java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");

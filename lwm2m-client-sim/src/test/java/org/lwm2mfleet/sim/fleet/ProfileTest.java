@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Clock;
 
 import org.junit.jupiter.api.Test;
+import org.lwm2mfleet.sim.profiles.Models;
 import org.lwm2mfleet.sim.profiles.Profile;
 
 class ProfileTest {
@@ -23,6 +24,36 @@ class ProfileTest {
                 .containsKeys(3305, 3331);
         assertThat(Profile.VENTILATION_FAN.objects(Clock.systemUTC(), "SN", "1", 1).byObjectId())
                 .containsKeys(3306, 3342, 10366);
+    }
+
+    @Test
+    void everyProfileAnnouncesTheMandatoryResourcesOfItsObjects() {
+        for (Profile profile : Profile.values()) {
+            profile.objects(Clock.systemUTC(), "SN1", "1.0.0", 1).byObjectId().forEach((id, instance) -> {
+                var model = Models.MODEL.getObjectModel(id);
+                instance.setModel(model);
+                var available = instance.getAvailableResourceIds(model);
+                model.resources.values().stream().filter(r -> r.mandatory)
+                        .forEach(r -> assertThat(available).as("%s /%d/0/%d", profile, id, r.id).contains(r.id));
+                for (int resourceId : available) {
+                    if (model.resources.get(resourceId).operations.isReadable()) {
+                        assertThat(instance.read(null, resourceId).isSuccess())
+                                .as("%s read /%d/0/%d", profile, id, resourceId).isTrue();
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void fleetSpecBuilderHasDefaultsAndRefusesSecurityWithoutSecret() {
+        FleetSpec spec = FleetSpec.builder(java.net.URI.create("coap://127.0.0.1:5683")).build();
+        assertThat(spec.count()).isEqualTo(10);
+        assertThat(spec.endpoint(1)).isEqualTo("sim-00001");
+        assertThat(spec.profiles()).containsExactly(Profile.values());
+        assertThat(spec.tickInterval()).isEqualTo(FleetSpec.DEFAULT_TICK);
+        assertThatThrownBy(() -> FleetSpec.builder(spec.serverUri()).security(SecurityMode.PSK, null).build())
+                .hasMessageContaining("secret");
     }
 
     @Test

@@ -22,9 +22,19 @@ import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServe
 import org.lwm2mfleet.models.ObjectModels;
 import org.lwm2mfleet.server.api.ApiHandler;
 import org.lwm2mfleet.server.api.EventStreamHandler;
+import org.lwm2mfleet.server.api.HttpsConnector;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.api.SecurityHeadersHandler;
 import org.lwm2mfleet.server.api.SystemResource;
+import org.lwm2mfleet.server.auth.AccessResource;
+import org.lwm2mfleet.server.auth.ApiTokens;
+import org.lwm2mfleet.server.auth.AuditLog;
+import org.lwm2mfleet.server.auth.Authenticator;
+import org.lwm2mfleet.server.auth.FirstAdmin;
+import org.lwm2mfleet.server.auth.LoginThrottle;
+import org.lwm2mfleet.server.auth.PasswordHasher;
+import org.lwm2mfleet.server.auth.Sessions;
+import org.lwm2mfleet.server.auth.Users;
 import org.lwm2mfleet.server.config.ServerConfig;
 import org.lwm2mfleet.server.demo.DemoFleet;
 import org.lwm2mfleet.server.device.DeviceResource;
@@ -85,6 +95,7 @@ public final class FleetServer implements AutoCloseable {
     /** Background writers and jobs, closed after the sockets so that what they hold is stored. */
     private final List<AutoCloseable> workers;
     private DemoFleet demo;
+    private List<Router.Route> routes = List.of();
 
     private FleetServer(Database database, DeviceService devices, LeshanServer leshan, Server http,
             EventStreamHandler eventStream, ServerIdentity identity, EventBus events, List<AutoCloseable> workers) {
@@ -182,9 +193,19 @@ public final class FleetServer implements AutoCloseable {
         leshan.getObservationService().addListener(reporting);
         leshan.getSendService().addListener(reporting);
 
+        // Access control: users, tokens, sessions, sign-in throttling, audit log.
+        Users users = new Users(database.jdbc(), new PasswordHasher(config.access().passwordIterations()), clock);
+        FirstAdmin firstAdmin = new FirstAdmin(config.dataDir());
+        firstAdmin.ensure(users, config.access().adminPassword());
+        ApiTokens tokens = new ApiTokens(database.jdbc(), clock);
+        Sessions sessions = new Sessions(clock, config.access().sessionIdleTimeout(), config.access().sessionMaxAge());
+        AuditLog audit = new AuditLog(database.jdbc(), clock);
+
         // HTTP: REST, event stream, health and metrics, console.
         EventStreamHandler eventStream = new EventStreamHandler(events);
         Router router = new Router();
+        new AccessResource(users, tokens, sessions, new LoginThrottle(clock), audit, firstAdmin, meters)
+                .register(router);
         new DeviceResource(devices, (id, version) -> {
             ObjectModel model = version == null ? modelRepository.getObjectModel(id)
                     : modelRepository.getObjectModel(id, version);
@@ -200,7 +221,7 @@ public final class FleetServer implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("http");
         Server http = new Server(threads);
-        ServerConnector connector = new ServerConnector(http);
+        ServerConnector connector = HttpsConnector.create(http, config.access(), config.dataDir());
         connector.setHost(config.bindAddress());
         connector.setPort(config.httpPort());
         http.addConnector(connector);
@@ -209,15 +230,16 @@ public final class FleetServer implements AutoCloseable {
         console.setWelcomeFiles("index.html");
         console.setDirAllowed(false);
         http.setHandler(new SecurityHeadersHandler(
-                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes()), console)));
+                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit), console)));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
-        new SystemResource(meters, devices::countByStatus, server::endpoints).register(router);
+        new SystemResource(meters, server::endpoints).register(router);
+        server.routes = router.routes();
         leshan.start();
         http.start();
-        LOG.info("LwM2M Fleet started: http://{}:{}/ coap port {} coaps port {} data {}", config.bindAddress(),
-                server.httpPort(), server.coapPort(), server.coapsPort(), config.dataDir().toAbsolutePath());
+        LOG.info("LwM2M Fleet started: {}://{}:{}/ coap port {} coaps port {} data {}", server.httpScheme(),
+                config.bindAddress(), server.httpPort(), server.coapPort(), server.coapsPort(), config.dataDir().toAbsolutePath());
 
         if (config.publicHost() == null && isWildcard(config.coapsBindAddress())) {
             LOG.warn("firmware download links will point to 127.0.0.1: set --public-host to the name devices use");
@@ -271,7 +293,12 @@ public final class FleetServer implements AutoCloseable {
     }
 
     public URI httpUri() {
-        return URI.create("http://127.0.0.1:" + httpPort());
+        return URI.create(httpScheme() + "://127.0.0.1:" + httpPort());
+    }
+
+    private String httpScheme() {
+        return http.getConnectors()[0].getConnectionFactory(org.eclipse.jetty.server.SslConnectionFactory.class) != null
+                ? "https" : "http";
     }
 
     public ServerIdentity identity() {
@@ -284,6 +311,11 @@ public final class FleetServer implements AutoCloseable {
 
     public LeshanServer leshan() {
         return leshan;
+    }
+
+    /** Every HTTP route with the role it needs: what the access-control tests check against their table. */
+    public List<Router.Route> routes() {
+        return routes;
     }
 
     public EventBus events() {

@@ -175,8 +175,8 @@ class CampaignTest {
     static long upload(TestServer server, String name, String version, int size) throws Exception {
         byte[] image = new byte[size];
         new java.util.Random(size).nextBytes(image);
-        HttpRequest request = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=" + name + "&version="
-                + version)).header("Content-Type", "application/octet-stream").POST(BodyPublishers.ofByteArray(image))
+        HttpRequest request = server.api().request("/api/v1/firmware?name=" + name + "&version="
+                + version).header("Content-Type", "application/octet-stream").POST(BodyPublishers.ofByteArray(image))
                 .build();
         return Json.MAPPER.readTree(server.api().http().send(request, BodyHandlers.ofString()).body()).get("id")
                 .asLong();

@@ -32,7 +32,7 @@ class EventStreamTest {
             byte[] key = FleetCredentials.pskKey("events", "streamed");
             Devices.provisionPsk(server.api(), "streamed", "streamed", key);
 
-            HttpRequest request = HttpRequest.newBuilder(server.api().uri("/api/v1/events?type=registered"))
+            HttpRequest request = server.api().request("/api/v1/events?type=registered")
                     .header("Accept", "text/event-stream").build();
             HttpResponse<Stream<String>> response = server.api().http()
                     .sendAsync(request, BodyHandlers.ofLines()).get(10, TimeUnit.SECONDS);

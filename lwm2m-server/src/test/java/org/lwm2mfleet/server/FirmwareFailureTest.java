@@ -41,7 +41,7 @@ class FirmwareFailureTest {
         server = TestServer.start(dir, c -> c.firmwareStallTimeout(Duration.ofSeconds(3)));
         byte[] image = new byte[20_000];
         new Random(1).nextBytes(image);
-        HttpRequest upload = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=fw&version=3.0.0"))
+        HttpRequest upload = server.api().request("/api/v1/firmware?name=fw&version=3.0.0")
                 .header("Content-Type", "application/octet-stream").POST(BodyPublishers.ofByteArray(image)).build();
         imageId = Json.MAPPER.readTree(server.api().http().send(upload, BodyHandlers.ofString()).body()).get("id")
                 .asLong();

@@ -138,7 +138,7 @@ class FirmwareUpdateTest {
             assertThat(server.api().get("/api/v1/firmware").json().get("items").size()).isZero();
 
             // Chunked (no Content-Length): refused while streaming, still no file.
-            HttpRequest chunked = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=big&version=2"))
+            HttpRequest chunked = server.api().request("/api/v1/firmware?name=big&version=2")
                     .header("Content-Type", "application/octet-stream")
                     .POST(BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(tooBig))).build();
             try {
@@ -158,8 +158,8 @@ class FirmwareUpdateTest {
     }
 
     private static Api.Reply upload(TestServer server, String name, String version, byte[] bytes) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(server.api().uri("/api/v1/firmware?name=" + name + "&version="
-                + version + "&models=SIM-EM-1")).header("Content-Type", "application/octet-stream")
+        HttpRequest request = server.api().request("/api/v1/firmware?name=" + name + "&version="
+                + version + "&models=SIM-EM-1").header("Content-Type", "application/octet-stream")
                 .POST(BodyPublishers.ofByteArray(bytes)).build();
         var response = server.api().http().send(request, BodyHandlers.ofString());
         String type = response.headers().firstValue("Content-Type").orElse("");

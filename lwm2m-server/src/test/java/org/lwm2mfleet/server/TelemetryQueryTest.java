@@ -88,8 +88,8 @@ class TelemetryQueryTest {
     void notificationsAreStreamedPerEndpoint() throws Exception {
         try (TestServer server = TestServer.start(dir)) {
             server.api().post("/api/v1/devices", "{\"endpoint\":\"streamed-n\",\"credentials\":{\"kind\":\"none\"}}");
-            HttpRequest request = HttpRequest.newBuilder(server.api().uri(
-                    "/api/v1/events?type=notification&endpoint=streamed-n")).build();
+            HttpRequest request = server.api().request(
+                    "/api/v1/events?type=notification&endpoint=streamed-n").build();
             HttpResponse<Stream<String>> response = server.api().http().sendAsync(request, BodyHandlers.ofLines())
                     .get(10, TimeUnit.SECONDS);
             CompletableFuture<String> firstData = CompletableFuture.supplyAsync(() -> response.body()

@@ -3,10 +3,18 @@ package org.lwm2mfleet.server;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
+import org.lwm2mfleet.server.config.AccessConfig;
 import org.lwm2mfleet.server.config.ServerConfig;
 
-/** The real server on 127.0.0.1 with ephemeral ports and a fresh H2 database in a temporary folder. */
+/**
+ * The real server on 127.0.0.1 with ephemeral ports and a fresh H2 database in a temporary folder, with a first
+ * admin whose password is {@link #ADMIN_PASSWORD}; {@link #api()} calls it with an admin token.
+ */
 public final class TestServer implements AutoCloseable {
+
+    public static final String ADMIN_PASSWORD = "test-admin-password";
+    /** Few PBKDF2 iterations: the tests sign in often, and the hash's strength is not what they check. */
+    public static final int PASSWORD_ITERATIONS = 1000;
 
     private ServerConfig config;
     private FleetServer server;
@@ -24,14 +32,38 @@ public final class TestServer implements AutoCloseable {
 
     /** @param customize changes to the defaults (loopback, ephemeral ports, fresh H2 in {@code dataDir}) */
     public static TestServer start(Path dataDir, Consumer<ServerConfig.Builder> customize) throws Exception {
-        ServerConfig.Builder builder = ServerConfig.builder(dataDir).loopbackEphemeralPorts();
+        ServerConfig.Builder builder = ServerConfig.builder(dataDir).loopbackEphemeralPorts().access(AccessConfig
+                .defaults().withAdminPassword(ADMIN_PASSWORD).withPasswordIterations(PASSWORD_ITERATIONS));
         customize.accept(builder);
         return new TestServer(builder.build());
     }
 
     private void boot() throws Exception {
         server = FleetServer.start(config);
-        api = new Api(server.httpUri());
+        // The token is in the database: after a restart the same one still works.
+        if (api != null && api.token() != null) {
+            api = new Api(server.httpUri(), httpClient(), api.token(), null, null);
+        } else if (config.access().adminPassword() != null) {
+            api = Api.admin(server.httpUri(), httpClient(), "admin", config.access().adminPassword());
+        } else {
+            api = anonymous();
+        }
+    }
+
+    /** An HTTP client for this server; under HTTPS it trusts the server's own certificate. */
+    public java.net.http.HttpClient httpClient() {
+        java.net.http.HttpClient.Builder builder = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5));
+        if (config.access().https()) {
+            builder.sslContext(Tls.trusting(config.access().httpsCertificate() != null
+                    ? config.access().httpsCertificate() : dataDir().resolve("keys").resolve("https-cert.pem")));
+        }
+        return builder.build();
+    }
+
+    /** Anonymous calls to this server. */
+    public Api anonymous() {
+        return new Api(server.httpUri(), httpClient(), null, null, null);
     }
 
     /** Stops the server and starts a new one on the same data folder and the same ports, as devices expect. */

@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.lwm2mfleet.server.auth.Principal;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
 import org.slf4j.Logger;
@@ -37,15 +38,27 @@ public final class Exchange {
     private final Callback callback;
     private final Map<String, String> pathParams;
     private final int maxBodyBytes;
+    private final Principal principal;
     private Fields query;
 
     Exchange(Request request, Response response, Callback callback, Map<String, String> pathParams,
-            int maxBodyBytes) {
+            int maxBodyBytes, Principal principal) {
+        this.principal = principal;
         this.request = request;
         this.response = response;
         this.callback = callback;
         this.pathParams = pathParams;
         this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Who is calling; null only on open routes. */
+    public Principal principal() {
+        return principal;
+    }
+
+    /** The session cookie's value, or null. */
+    public String sessionId() {
+        return ApiHandler.sessionCookie(request);
     }
 
     public Request request() {

@@ -7,9 +7,13 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.lwm2mfleet.server.auth.Role;
+
 /**
- * Maps method and path to a handler. Templates name their parameters: {@code /devices/{endpoint}} matches one path
- * segment, {@code {path*}} the rest of the path. Routes are tried in the order they were added.
+ * Maps method and path to a handler and the role it needs. Templates name their parameters:
+ * {@code /devices/{endpoint}} matches one path segment, {@code {path*}} the rest of the path. Routes are tried in
+ * the order they were added. Unless a route says otherwise, reading (GET) needs {@link Role#VIEWER} and anything
+ * else {@link Role#OPERATOR}; {@link #open} routes need no credential at all.
  */
 public final class Router {
 
@@ -18,11 +22,16 @@ public final class Router {
         void handle(Exchange exchange) throws Exception;
     }
 
-    private record Route(String method, Pattern pattern, List<String> names, RouteHandler handler) {
+    /** A route as registered; {@code role} is null for an open route. */
+    public record Route(String method, String template, Role role, Pattern pattern, List<String> names,
+            RouteHandler handler) {
     }
 
-    /** The handler and the path parameters of a match; {@code handler} is null when only the method was wrong. */
-    public record Match(RouteHandler handler, Map<String, String> params) {
+    /**
+     * The handler, the path parameters and the route of a match; {@code handler} and {@code route} are null when
+     * only the method was wrong.
+     */
+    public record Match(RouteHandler handler, Map<String, String> params, Route route) {
     }
 
     private static final Pattern PARAM = Pattern.compile("\\{(\\w+)(\\*?)}");
@@ -31,6 +40,27 @@ public final class Router {
 
     public Router get(String template, RouteHandler handler) {
         return add("GET", template, handler);
+    }
+
+    public Router get(String template, Role role, RouteHandler handler) {
+        return add("GET", template, role, handler);
+    }
+
+    public Router post(String template, Role role, RouteHandler handler) {
+        return add("POST", template, role, handler);
+    }
+
+    public Router put(String template, Role role, RouteHandler handler) {
+        return add("PUT", template, role, handler);
+    }
+
+    public Router delete(String template, Role role, RouteHandler handler) {
+        return add("DELETE", template, role, handler);
+    }
+
+    /** A route anyone may call, signed in or not: sign-in itself, health. */
+    public Router open(String method, String template, RouteHandler handler) {
+        return register(method, template, null, handler);
     }
 
     public Router post(String template, RouteHandler handler) {
@@ -46,6 +76,14 @@ public final class Router {
     }
 
     public Router add(String method, String template, RouteHandler handler) {
+        return add(method, template, method.equals("GET") ? Role.VIEWER : Role.OPERATOR, handler);
+    }
+
+    public Router add(String method, String template, Role role, RouteHandler handler) {
+        return register(method, template, java.util.Objects.requireNonNull(role), handler);
+    }
+
+    private Router register(String method, String template, Role role, RouteHandler handler) {
         StringBuilder regex = new StringBuilder();
         List<String> names = new ArrayList<>();
         Matcher m = PARAM.matcher(template);
@@ -57,8 +95,13 @@ public final class Router {
             last = m.end();
         }
         regex.append(Pattern.quote(template.substring(last)));
-        routes.add(new Route(method, Pattern.compile(regex.toString()), names, handler));
+        routes.add(new Route(method, template, role, Pattern.compile(regex.toString()), names, handler));
         return this;
+    }
+
+    /** Every route, in the order they are tried: what the access-control tests walk through. */
+    public List<Route> routes() {
+        return List.copyOf(routes);
     }
 
     /** The route for this request, a {@code Match} with a null handler for a known path and wrong method, or null. */
@@ -76,9 +119,9 @@ public final class Router {
                     // Jetty has already decoded the path.
                     params.put(route.names().get(i), m.group(i + 1));
                 }
-                return new Match(route.handler(), params);
+                return new Match(route.handler(), params, route);
             }
         }
-        return pathKnown ? new Match(null, Map.of()) : null;
+        return pathKnown ? new Match(null, Map.of(), null) : null;
     }
 }

@@ -26,6 +26,9 @@ public final class SecurityHeadersHandler extends Handler.Wrapper {
         headers.put("X-Content-Type-Options", "nosniff");
         headers.put("Referrer-Policy", "no-referrer");
         headers.put("X-Frame-Options", "DENY");
+        if (request.isSecure()) {
+            headers.put("Strict-Transport-Security", "max-age=31536000");
+        }
         return super.handle(request, response, callback);
     }
 }

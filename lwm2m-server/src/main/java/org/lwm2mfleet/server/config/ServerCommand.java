@@ -104,6 +104,33 @@ public class ServerCommand {
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
+    @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the first user 'admin', created when there is no user (default: a one-time password printed once and written to <data-dir>/initial-admin-password). Prefer the environment variable LWM2M_FLEET_ADMIN_PASSWORD: command lines are visible to other users.")
+    String adminPassword;
+
+    @Option(names = "--password-iterations", defaultValue = "600000", paramLabel = "N", description = "PBKDF2-HMAC-SHA256 iterations for new password hashes (default: ${DEFAULT-VALUE}).")
+    int passwordIterations;
+
+    @Option(names = "--session-idle-timeout", defaultValue = "PT30M", paramLabel = "DURATION", description = "A console session ends after this long without a request, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration sessionIdleTimeout;
+
+    @Option(names = "--session-max-age", defaultValue = "PT12H", paramLabel = "DURATION", description = "A console session ends this long after sign-in, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration sessionMaxAge;
+
+    @Option(names = "--https", description = "Serve HTTPS on the HTTP port: with --https-keystore, with --https-key and --https-certificate, or with a self-signed certificate generated once into <data-dir>/keys.")
+    boolean https;
+
+    @Option(names = "--https-keystore", paramLabel = "P12", description = "PKCS#12 keystore holding the HTTPS key and certificate.")
+    Path httpsKeystore;
+
+    @Option(names = "--https-keystore-password", paramLabel = "PASSWORD", description = "Password of --https-keystore (prefer LWM2M_FLEET_HTTPS_KEYSTORE_PASSWORD).")
+    String httpsKeystorePassword;
+
+    @Option(names = "--https-key", paramLabel = "PEM", description = "PEM private key for HTTPS; goes with --https-certificate.")
+    Path httpsKey;
+
+    @Option(names = "--https-certificate", paramLabel = "PEM", description = "PEM certificate chain for HTTPS; goes with --https-key.")
+    Path httpsCertificate;
+
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
@@ -115,6 +142,11 @@ public class ServerCommand {
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
                 .firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
-                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).publicHost(publicHost).build();
+                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).publicHost(publicHost).access(accessConfig()).build();
+    }
+
+    private AccessConfig accessConfig() {
+        return new AccessConfig(adminPassword, passwordIterations, sessionIdleTimeout, sessionMaxAge, https,
+                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate);
     }
 }

@@ -35,6 +35,7 @@ import java.time.Duration;
  * @param dtlsMaxPendingHandshakes the most DTLS handshakes waiting for their credential look-up at once
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
  *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
+ * @param access users, sessions and HTTPS
  */
 public record ServerConfig(
         String bindAddress,
@@ -63,9 +64,13 @@ public record ServerConfig(
         Duration firmwareStallTimeout,
         int dtlsMaxConnections,
         int dtlsMaxPendingHandshakes,
-        String publicHost) {
+        String publicHost,
+        AccessConfig access) {
 
     public ServerConfig {
+        if (access == null) {
+            throw new InvalidConfigException("admin-password", "access configuration is required");
+        }
         requirePort("http-port", httpPort);
         requirePort("coap-port", coapPort);
         requirePort("coaps-port", coapsPort);
@@ -148,6 +153,7 @@ public record ServerConfig(
         b.dtlsMaxConnections = dtlsMaxConnections;
         b.dtlsMaxPendingHandshakes = dtlsMaxPendingHandshakes;
         b.publicHost = publicHost;
+        b.access = access;
         return b;
     }
 
@@ -180,6 +186,7 @@ public record ServerConfig(
         private int dtlsMaxConnections = 150_000;
         private int dtlsMaxPendingHandshakes = 5_000;
         private String publicHost;
+        private AccessConfig access = AccessConfig.defaults();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -326,12 +333,17 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder access(AccessConfig access) {
+            this.access = access;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
                     telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, firmwareMaxBytes,
-                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, publicHost);
+                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, publicHost, access);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 import org.lwm2mfleet.server.api.Exchange;
+import org.lwm2mfleet.server.auth.Role;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
@@ -42,7 +43,8 @@ public final class DeviceResource {
         router.post("/api/v1/devices:bulk", this::bulk);
         router.get("/api/v1/devices/{endpoint}", this::show);
         router.delete("/api/v1/devices/{endpoint}", this::delete);
-        router.get("/api/v1/devices/{endpoint}/credentials", this::showCredentials);
+        // Credentials are for those who provision devices, even without their keys.
+        router.get("/api/v1/devices/{endpoint}/credentials", Role.OPERATOR, this::showCredentials);
         router.put("/api/v1/devices/{endpoint}/credentials", this::replaceCredentials);
     }
 

@@ -10,6 +10,9 @@ public enum ProblemType {
     INVALID_INPUT(400, "Invalid input"),
     MALFORMED_JSON(400, "Malformed JSON"),
     INVALID_PATH(400, "Path outside the object model"),
+    UNAUTHORIZED(401, "Authentication required"),
+    FORBIDDEN(403, "Forbidden"),
+    PASSWORD_CHANGE_REQUIRED(403, "Password change required"),
     NOT_FOUND(404, "Not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     CONFLICT(409, "Conflict"),
@@ -17,6 +20,7 @@ public enum ProblemType {
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     DEVICE_REFUSED(422, "Device refused the request"),
+    TOO_MANY_ATTEMPTS(429, "Too many attempts"),
     DEVICE_ERROR(502, "Device failed"),
     DEVICE_TIMEOUT(504, "Device did not answer in time"),
     INTERNAL(500, "Internal error");

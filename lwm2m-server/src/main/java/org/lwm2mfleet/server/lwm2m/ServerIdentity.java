@@ -74,7 +74,7 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
                 generate(key, certificate);
             }
         }
-        PrivateKey privateKey = readPrivateKey(key);
+        PrivateKey privateKey = readPrivateKey(key, "server-key");
         List<X509Certificate> chain = readCertificates(certificate, "server-certificate");
         if (chain.isEmpty()) {
             throw new InvalidConfigException("server-certificate", "holds no certificate: " + certificate);
@@ -86,15 +86,35 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
 
     /** A P-256 key and a self-signed certificate valid for ten years, written with the key readable by us only. */
     static void generate(Path keyFile, Path certificateFile) {
+        generate(keyFile, certificateFile, "lwm2m-fleet-server");
+    }
+
+    /**
+     * Same, with a subject alternative name for each of {@code names} (an IP address or a DNS name), as browsers
+     * require of an HTTPS certificate.
+     */
+    public static void generate(Path keyFile, Path certificateFile, String commonName, String... names) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
             KeyPair pair = generator.generateKeyPair();
-            X500Name subject = new X500Name("CN=lwm2m-fleet-server");
+            X500Name subject = new X500Name("CN=" + commonName);
             Instant now = Instant.now();
-            X509CertificateHolder holder = new JcaX509v3CertificateBuilder(subject,
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
                     new BigInteger(64, new SecureRandom()), Date.from(now.minus(1, ChronoUnit.DAYS)),
-                    Date.from(now.plus(3650, ChronoUnit.DAYS)), subject, pair.getPublic())
+                    Date.from(now.plus(3650, ChronoUnit.DAYS)), subject, pair.getPublic());
+            if (names.length > 0) {
+                org.bouncycastle.asn1.x509.GeneralName[] alternatives = new org.bouncycastle.asn1.x509.GeneralName[names.length];
+                for (int i = 0; i < names.length; i++) {
+                    boolean ip = names[i].matches("[0-9.]+|.*:.*");
+                    alternatives[i] = new org.bouncycastle.asn1.x509.GeneralName(
+                            ip ? org.bouncycastle.asn1.x509.GeneralName.iPAddress
+                                    : org.bouncycastle.asn1.x509.GeneralName.dNSName, names[i]);
+                }
+                builder.addExtension(Extension.subjectAlternativeName, false,
+                        new org.bouncycastle.asn1.x509.GeneralNames(alternatives));
+            }
+            X509CertificateHolder holder = builder
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true,
                             new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
@@ -106,7 +126,7 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
             Files.createDirectories(keyFile.getParent());
             writePrivate(keyFile, pem(new PemObject("PRIVATE KEY", pair.getPrivate().getEncoded())));
             Files.writeString(certificateFile, pem(certificate));
-            LOG.info("generated the server's DTLS key and self-signed certificate in {}", keyFile.getParent());
+            LOG.info("generated a key and self-signed certificate for {} in {}", commonName, keyFile.getParent());
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot generate the server key", e);
         } catch (IOException e) {
@@ -134,12 +154,16 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
         return out.toString();
     }
 
-    private static PrivateKey readPrivateKey(Path file) {
-        for (Object object : readPem(file, "server-key")) {
+    /** An EC or RSA private key from a PEM file (PKCS#8, SEC1 or PKCS#1); {@code option} names it in errors. */
+    public static PrivateKey readPrivateKey(Path file, String option) {
+        for (Object object : readPem(file, option)) {
             // Through the JDK's own "EC" key factory: Bouncy Castle's converter asks for "ECDSA", which SunEC lacks.
             try {
                 PrivateKeyInfo info;
-                if (object instanceof PEMKeyPair pair) {
+                if (object instanceof PEMKeyPair pair && pair.getPrivateKeyInfo().getPrivateKeyAlgorithm()
+                        .getAlgorithm().equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption)) {
+                    info = pair.getPrivateKeyInfo();
+                } else if (object instanceof PEMKeyPair pair) {
                     // SEC1 ("EC PRIVATE KEY", as openssl writes it): the curve goes into the algorithm identifier.
                     info = new PrivateKeyInfo(pair.getPublicKeyInfo().getAlgorithm(),
                             pair.getPrivateKeyInfo().parsePrivateKey());
@@ -148,13 +172,16 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
                 } else {
                     continue;
                 }
-                return java.security.KeyFactory.getInstance("EC")
+                boolean rsa = info.getPrivateKeyAlgorithm().getAlgorithm()
+                        .equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption);
+                return java.security.KeyFactory.getInstance(rsa ? "RSA" : "EC")
                         .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(info.getEncoded()));
             } catch (IOException | GeneralSecurityException e) {
-                throw new InvalidConfigException("server-key", "is not an EC private key: " + file + " (" + e.getMessage() + ")");
+                throw new InvalidConfigException(option,
+                        "is not an EC or RSA private key: " + file + " (" + e.getMessage() + ")");
             }
         }
-        throw new InvalidConfigException("server-key", "holds no private key: " + file);
+        throw new InvalidConfigException(option, "holds no private key: " + file);
     }
 
     private static List<X509Certificate> readTrustedCertificates(Path fileOrFolder) {
@@ -172,7 +199,7 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
         return all;
     }
 
-    static List<X509Certificate> readCertificates(Path file, String option) {
+    public static List<X509Certificate> readCertificates(Path file, String option) {
         List<X509Certificate> certificates = new ArrayList<>();
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
         for (Object object : readPem(file, option)) {

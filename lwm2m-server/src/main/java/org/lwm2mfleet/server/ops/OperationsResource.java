@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.lwm2mfleet.server.api.Exchange;
 import org.lwm2mfleet.server.api.Router;
+import org.lwm2mfleet.server.auth.Role;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.error.FleetException;
 
@@ -51,7 +52,8 @@ public final class OperationsResource {
         router.put(OBJECTS, this::write);
         router.post(OBJECTS, e -> submit(e, "create", e.bodyJson()));
         router.delete(OBJECTS, e -> submit(e, "delete", null));
-        router.post(DEVICE + "/composite:read", e -> {
+        // A read, though it needs a body to name the paths.
+        router.post(DEVICE + "/composite:read", Role.VIEWER, e -> {
             JsonNode body = e.bodyJson();
             OperationDispatcher.paths(body);
             submit(e, "read-composite", body);

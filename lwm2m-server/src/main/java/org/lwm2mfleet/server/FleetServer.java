@@ -23,6 +23,7 @@ import org.lwm2mfleet.models.ObjectModels;
 import org.lwm2mfleet.server.api.ApiHandler;
 import org.lwm2mfleet.server.api.EventStreamHandler;
 import org.lwm2mfleet.server.api.HttpsConnector;
+import org.lwm2mfleet.server.api.OpenApiResource;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.api.SecurityHeadersHandler;
 import org.lwm2mfleet.server.api.SystemResource;
@@ -217,6 +218,7 @@ public final class FleetServer implements AutoCloseable {
         new CampaignResource(campaigns).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
+        new OpenApiResource().register(router);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("http");

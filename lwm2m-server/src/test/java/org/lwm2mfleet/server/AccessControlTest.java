@@ -37,6 +37,7 @@ class AccessControlTest {
     static final String[][] ROLE_TABLE = {
             { "POST /api/v1/session", "open" },
             { "GET /health", "open" },
+            { "GET /api/v1/openapi.json", "open" },
             { "GET /api/v1/session", "viewer" },
             { "DELETE /api/v1/session", "viewer" },
             { "POST /api/v1/session/password", "viewer" },

@@ -68,6 +68,9 @@ import org.lwm2mfleet.server.ops.OperationsResource;
 import org.lwm2mfleet.server.telemetry.TelemetryResource;
 import org.lwm2mfleet.server.telemetry.TelemetryService;
 import org.lwm2mfleet.server.telemetry.TelemetryWriter;
+import org.lwm2mfleet.server.rules.RuleEngine;
+import org.lwm2mfleet.server.rules.RuleResource;
+import org.lwm2mfleet.server.rules.Rules;
 import org.lwm2mfleet.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,6 +195,10 @@ public final class FleetServer implements AutoCloseable {
             }
         }
         leshan.getObservationService().addListener(reporting);
+
+        // Rules: reported values acting on devices, through the same dispatcher as people.
+        Rules rules = new Rules(database.jdbc(), modelRepository, clock);
+        RuleEngine ruleEngine = new RuleEngine(rules, devices, dispatcher, events, config.pendingExpiry());
         leshan.getSendService().addListener(reporting);
 
         // Access control: users, tokens, sessions, sign-in throttling, audit log.
@@ -216,6 +223,7 @@ public final class FleetServer implements AutoCloseable {
         new TelemetryResource(telemetry, devices).register(router);
         new FirmwareResource(firmwareImages, firmwareUpdates, inventory).register(router);
         new CampaignResource(campaigns).register(router);
+        new RuleResource(rules, ruleEngine).register(router);
         new ModelResource(models).register(router);
         router.get("/api/v1/events", eventStream::stream);
         new OpenApiResource().register(router);
@@ -235,7 +243,7 @@ public final class FleetServer implements AutoCloseable {
                 new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit), console)));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
+                List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, server::endpoints).register(router);
         server.routes = router.routes();
         leshan.start();

@@ -93,6 +93,12 @@ class AccessControlTest {
             { "POST /api/v1/devices/{endpoint}/firmware-updates", "operator" },
             { "GET /api/v1/devices/{endpoint}/firmware-updates", "viewer" },
             { "GET /api/v1/firmware-updates/{id}", "viewer" },
+            { "GET /api/v1/rules", "viewer" },
+            { "POST /api/v1/rules", "operator" },
+            { "GET /api/v1/rules/{id}", "viewer" },
+            { "PUT /api/v1/rules/{id}", "operator" },
+            { "DELETE /api/v1/rules/{id}", "operator" },
+            { "GET /api/v1/rules/{id}/firings", "viewer" },
     };
     private static final List<String> ROLES = List.of("viewer", "operator", "admin");
 

@@ -17,9 +17,11 @@ public final class EventTypes {
     public static final String OPERATION = "operation";
     public static final String FIRMWARE = "firmware";
     public static final String CAMPAIGN = "campaign";
+    /** A rule fired or cleared on a device. */
+    public static final String RULE = "rule";
 
     public static final Set<String> ALL = Set.of(REGISTERED, UPDATED, DEREGISTERED, EXPIRED, SLEEPING, AWAKE,
-            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE, CAMPAIGN);
+            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE, CAMPAIGN, RULE);
 
     private EventTypes() {
     }

@@ -1,0 +1,107 @@
+package org.lwm2mfleet.server.rules;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.leshan.core.model.LwM2mModelRepository;
+import org.lwm2mfleet.server.api.Json;
+import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.store.Jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The rules and rule_firings tables: rules as their validated JSON definition, and every firing. */
+public final class Rules {
+
+    /** A stored rule: its parsed form and the JSON it was given, with id, enabled and times added. */
+    public record Stored(Rule rule, ObjectNode json) {
+    }
+
+    private final Jdbc jdbc;
+    private final LwM2mModelRepository models;
+    private final Clock clock;
+
+    public Rules(Jdbc jdbc, LwM2mModelRepository models, Clock clock) {
+        this.jdbc = jdbc;
+        this.models = models;
+        this.clock = clock;
+    }
+
+    public Stored create(JsonNode definition) {
+        Rule rule = Rule.parse(0, definition, models);
+        long id = jdbc.insert("INSERT INTO rules (name, enabled, definition, created_at, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?)", rule.name(), rule.enabled(), definition.toString(),
+                Jdbc.timestamp(clock.instant()), Jdbc.timestamp(clock.instant()));
+        return get(id);
+    }
+
+    public Stored replace(long id, JsonNode definition) {
+        Rule rule = Rule.parse(id, definition, models);
+        if (jdbc.update("UPDATE rules SET name = ?, enabled = ?, definition = ?, updated_at = ? WHERE id = ?",
+                rule.name(), rule.enabled(), definition.toString(), Jdbc.timestamp(clock.instant()), id) == 0) {
+            throw FleetException.notFound("no rule " + id);
+        }
+        return get(id);
+    }
+
+    public void delete(long id) {
+        if (jdbc.update("DELETE FROM rules WHERE id = ?", id) == 0) {
+            throw FleetException.notFound("no rule " + id);
+        }
+    }
+
+    public Stored get(long id) {
+        return jdbc.queryOne("SELECT * FROM rules WHERE id = ?", this::stored, id)
+                .orElseThrow(() -> FleetException.notFound("no rule " + id));
+    }
+
+    public List<Stored> all() {
+        return jdbc.query("SELECT * FROM rules ORDER BY id", this::stored);
+    }
+
+    void recordFiring(long ruleId, String endpoint, String state, double value, List<Map<String, Object>> actions) {
+        try {
+            jdbc.update("INSERT INTO rule_firings (rule_id, endpoint, state, val, at, actions) VALUES (?, ?, ?, ?, ?, ?)",
+                    ruleId, endpoint, state, String.valueOf(value), Jdbc.timestamp(clock.instant()),
+                    Json.MAPPER.writeValueAsString(actions));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public List<Map<String, Object>> firings(long ruleId, int limit) {
+        get(ruleId);
+        return jdbc.query("SELECT * FROM rule_firings WHERE rule_id = ? ORDER BY id DESC LIMIT ?", row -> {
+            Map<String, Object> firing = new java.util.LinkedHashMap<>();
+            firing.put("id", row.getLong("id"));
+            firing.put("ruleId", row.getLong("rule_id"));
+            firing.put("endpoint", row.getString("endpoint"));
+            firing.put("state", row.getString("state"));
+            firing.put("value", Double.valueOf(row.getString("val")));
+            firing.put("at", Jdbc.instant(row, "at"));
+            try {
+                firing.put("actions", Json.MAPPER.readTree(row.getString("actions")));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            return firing;
+        }, ruleId, limit);
+    }
+
+    private Stored stored(java.sql.ResultSet row) throws java.sql.SQLException {
+        long id = row.getLong("id");
+        try {
+            ObjectNode json = (ObjectNode) Json.MAPPER.readTree(row.getString("definition"));
+            json.put("id", id);
+            json.put("enabled", row.getBoolean("enabled"));
+            json.put("createdAt", Jdbc.instant(row, "created_at").toString());
+            json.put("updatedAt", Jdbc.instant(row, "updated_at").toString());
+            return new Stored(Rule.parse(id, json, models), json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("rule " + id + " holds invalid JSON", e);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package org.lwm2mfleet.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lwm2mfleet.sim.fleet.DeviceSecurity;
+import org.lwm2mfleet.sim.fleet.FleetCredentials;
+import org.lwm2mfleet.sim.fleet.SimulatedDevice;
+import org.lwm2mfleet.sim.objects.FanObjects;
+import org.lwm2mfleet.sim.profiles.Profile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Rules over real devices: one fan's reported speed switches the fans tagged "vent" on above 50 % and off only below
+ * 20 %, so values inside the band change nothing.
+ */
+class RulesTest {
+
+    private static final String SECRET = "rules-secret";
+
+    @TempDir
+    static Path dir;
+    static TestServer server;
+    static Devices devices = new Devices();
+    static SimulatedDevice b;
+    static SimulatedDevice c;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(dir);
+        devices.startPsk(server, SECRET, "fan-a", Profile.VENTILATION_FAN);
+        b = startTagged("fan-b");
+        c = startTagged("fan-c");
+    }
+
+    private static SimulatedDevice startTagged(String endpoint) {
+        byte[] key = FleetCredentials.pskKey(SECRET, endpoint);
+        Api.Reply reply = server.api().post("/api/v1/devices", "{\"endpoint\":\"" + endpoint + "\",\"tags\":[\"vent\"],"
+                + "\"credentials\":{\"kind\":\"psk\",\"identity\":\"" + endpoint + "\",\"key\":\"" + Devices.hex(key)
+                + "\"}}");
+        assertThat(reply.status()).as(reply.text()).isEqualTo(201);
+        SimulatedDevice device = devices.start(endpoint, Profile.VENTILATION_FAN, server.server().coapsUri(),
+                DeviceSecurity.psk(endpoint, key));
+        RegistryLifecycleTest.awaitStatus(server, endpoint, "online");
+        return device;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        devices.close();
+        server.close();
+    }
+
+    @Test
+    void aRuleSwitchesTaggedFansOnAboveTheThresholdAndOffOnlyBelowTheClearLevel() {
+        Api.Reply created = server.api().post("/api/v1/rules", """
+                {"name": "ventilate", "trigger": {"path": "/3306/0/5851", "endpoint": "fan-a", "condition": "above",
+                  "threshold": 50, "clear": 20},
+                 "actions": [{"type": "write", "tag": "vent", "path": "/3306/0/5850", "value": true,
+                  "clearValue": false}]}""");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        long id = created.json().get("id").asLong();
+        assertThat(server.api().post("/api/v1/devices/fan-a/observations", "{\"paths\":[\"/3306/0/5851\"]}")
+                .status()).isEqualTo(200);
+
+        speed(80);
+        await().atMost(Duration.ofSeconds(20)).until(() -> fanOn(b) && fanOn(c));
+
+        // Inside the band: reported (the telemetry has it) but nothing switches.
+        speed(35);
+        await().atMost(Duration.ofSeconds(20)).until(() -> latestSpeed() == 35);
+        speed(60);
+        await().atMost(Duration.ofSeconds(20)).until(() -> latestSpeed() == 60);
+        assertThat(firings(id)).hasSize(1);
+        assertThat(fanOn(b) && fanOn(c)).isTrue();
+
+        speed(10);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !fanOn(b) && !fanOn(c));
+        JsonNode firings = firings(id);
+        assertThat(firings).hasSize(2);
+        assertThat(firings.get(0).get("state").asText()).isEqualTo("cleared");
+        assertThat(firings.get(1).get("state").asText()).isEqualTo("raised");
+        assertThat(firings.get(1).get("value").asDouble()).isEqualTo(80.0);
+        assertThat(firings.get(1).get("actions").toString()).contains("fan-b/3306/0/5850", "fan-c/3306/0/5850");
+
+        // Disabled, it does nothing; deleted, it is gone.
+        JsonNode rule = server.api().get("/api/v1/rules/" + id).json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) rule).put("enabled", false);
+        assertThat(server.api().put("/api/v1/rules/" + id, rule.toString()).status()).isEqualTo(200);
+        speed(90);
+        await().atMost(Duration.ofSeconds(20)).until(() -> latestSpeed() == 90);
+        assertThat(fanOn(b)).isFalse();
+        assertThat(server.api().delete("/api/v1/rules/" + id).status()).isEqualTo(204);
+        assertThat(server.api().get("/api/v1/rules/" + id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void invalidRulesAreRefusedNamingTheField() {
+        String action = "{\"type\":\"write\",\"endpoint\":\"fan-b\",\"path\":\"/3306/0/5850\",\"value\":true}";
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/99999\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"above\",\"threshold\":1},\"actions\":[" + action + "]}", "trigger.path");
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"above\",\"threshold\":\"high\"},\"actions\":[" + action + "]}", "trigger.threshold");
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3/0/0\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"above\",\"threshold\":1},\"actions\":[" + action + "]}", "trigger.path");
+        // The manufacturer (/3/0/0) can be read, not written.
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"above\",\"threshold\":1},\"actions\":[{\"type\":\"write\",\"endpoint\":\"fan-b\","
+                + "\"path\":\"/3/0/0\",\"value\":\"x\"}]}", "actions[0].path");
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"above\",\"threshold\":50,\"clear\":70},\"actions\":[" + action + "]}",
+                "trigger.clear");
+        assertThat(server.api().get("/api/v1/rules").json().get("items")).isEmpty();
+    }
+
+    private static void assertRefused(String body, String field) {
+        Api.Reply reply = server.api().post("/api/v1/rules", body);
+        assertThat(reply.status()).as(reply.text()).isEqualTo(400);
+        assertThat(reply.json().get("field").asText()).isEqualTo(field);
+    }
+
+    private static void speed(int percent) {
+        Api.Reply reply = server.api().put("/api/v1/devices/fan-a/objects/3306/0/5851", "{\"value\":" + percent + "}");
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+    }
+
+    private static long latestSpeed() {
+        JsonNode latest = server.api().get("/api/v1/devices/fan-a/telemetry/latest").json();
+        for (JsonNode point : latest.path("items")) {
+            if (point.path("path").asText().equals("/3306/0/5851")) {
+                return point.path("value").asLong();
+            }
+        }
+        return -1;
+    }
+
+    private static boolean fanOn(SimulatedDevice device) {
+        return device.object(FanObjects.class).isOn();
+    }
+
+    private static JsonNode firings(long id) {
+        return server.api().get("/api/v1/rules/" + id + "/firings").json().get("items");
+    }
+}

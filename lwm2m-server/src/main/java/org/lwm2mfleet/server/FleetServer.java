@@ -198,7 +198,8 @@ public final class FleetServer implements AutoCloseable {
 
         // Rules: reported values acting on devices, through the same dispatcher as people.
         Rules rules = new Rules(database.jdbc(), modelRepository, clock);
-        RuleEngine ruleEngine = new RuleEngine(rules, devices, dispatcher, events, config.pendingExpiry());
+        RuleEngine ruleEngine = new RuleEngine(rules, devices, dispatcher, operations, observations, events,
+                config.pendingExpiry(), endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint) != null);
         leshan.getSendService().addListener(reporting);
 
         // Access control: users, tokens, sessions, sign-in throttling, audit log.

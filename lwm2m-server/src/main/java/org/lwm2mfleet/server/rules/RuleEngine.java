@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.lwm2mfleet.server.DaemonThreads;
 import org.lwm2mfleet.server.api.Json;
@@ -18,6 +19,8 @@ import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.events.FleetEvent;
+import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.ops.ObservationRegistry;
 import org.lwm2mfleet.server.ops.OperationDispatcher;
 import org.lwm2mfleet.server.ops.OperationRequest;
 import org.slf4j.Logger;
@@ -40,22 +43,33 @@ public final class RuleEngine implements AutoCloseable {
     private final OperationDispatcher dispatcher;
     private final EventBus events;
     private final Duration pendingExpiry;
+    private final DeviceOperations operations;
+    private final ObservationRegistry observations;
+    private final Predicate<String> registered;
     private final ExecutorService evaluator = Executors.newSingleThreadExecutor(DaemonThreads.named("rules"));
-    private final AutoCloseable subscription;
+    private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile Map<String, List<Rule>> byPath = Map.of();
     /** "ruleId endpoint" of every rule that fired on a device and has not cleared. */
     private final Set<String> active = ConcurrentHashMap.newKeySet();
 
-    public RuleEngine(Rules rules, DeviceService devices, OperationDispatcher dispatcher, EventBus events,
-            Duration pendingExpiry) {
+    /**
+     * @param registered whether an endpoint has a live registration now (its trigger path can be observed)
+     */
+    public RuleEngine(Rules rules, DeviceService devices, OperationDispatcher dispatcher, DeviceOperations operations,
+            ObservationRegistry observations, EventBus events, Duration pendingExpiry, Predicate<String> registered) {
         this.rules = rules;
         this.devices = devices;
         this.dispatcher = dispatcher;
+        this.operations = operations;
+        this.observations = observations;
         this.events = events;
         this.pendingExpiry = pendingExpiry;
+        this.registered = registered;
         reload();
-        this.subscription = events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()),
-                e -> evaluator.execute(() -> evaluate(e)));
+        subscriptions.add(events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()),
+                e -> evaluator.execute(() -> evaluate(e))));
+        subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
+                e -> evaluator.execute(() -> observeTriggers(e.endpoint()))));
     }
 
     /** Rebuilds the path index after a rule was saved, enabled, disabled or deleted. */
@@ -69,6 +83,51 @@ public final class RuleEngine implements AutoCloseable {
         byPath = index;
         // A changed rule starts afresh: its next value decides.
         active.clear();
+        evaluator.execute(this::observeAllTriggers);
+    }
+
+    /** A rule needs its trigger reported: observe it on every registered device the rule watches. */
+    private void observeAllTriggers() {
+        for (List<Rule> watching : byPath.values()) {
+            for (Rule rule : watching) {
+                List<String> endpoints = rule.endpoint() != null ? List.of(rule.endpoint()) : tagged(rule.tag());
+                endpoints.stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
+            }
+        }
+    }
+
+    private void observeTriggers(String endpoint) {
+        List<String> tags = null;
+        for (List<Rule> watching : byPath.values()) {
+            for (Rule rule : watching) {
+                if (rule.tag() != null && tags == null) {
+                    tags = devices.get(endpoint).tags();
+                }
+                if (rule.appliesTo(endpoint, tags == null ? List.of() : tags)) {
+                    observe(rule, endpoint);
+                }
+            }
+        }
+    }
+
+    private void observe(Rule rule, String endpoint) {
+        boolean observed = observations.of(endpoint).stream().anyMatch(o -> o.paths().contains(rule.path()));
+        if (observed) {
+            return; // remembered observations are re-established by the ObservationRestorer
+        }
+        try {
+            operations.observe(endpoint, List.of(rule.path()), null, null).whenComplete((result, failure) -> {
+                if (failure != null) {
+                    LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, rule.path(),
+                            failure.getMessage());
+                } else {
+                    LOG.info("rule {} observes endpoint={} path={}", rule.id(), endpoint, rule.path());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, rule.path(),
+                    e.getMessage());
+        }
     }
 
     private void evaluate(FleetEvent event) {
@@ -141,13 +200,14 @@ public final class RuleEngine implements AutoCloseable {
     }
 
     private List<String> targets(Rule.Action action) {
-        if (action.endpoint() != null) {
-            return List.of(action.endpoint());
-        }
+        return action.endpoint() != null ? List.of(action.endpoint()) : tagged(action.tag());
+    }
+
+    private List<String> tagged(String tag) {
         List<String> endpoints = new ArrayList<>();
         String after = null;
         do {
-            DevicePage page = devices.list(new DeviceQuery(null, action.tag(), null, null, after,
+            DevicePage page = devices.list(new DeviceQuery(null, tag, null, null, after,
                     DeviceService.MAX_PAGE));
             page.items().forEach(d -> endpoints.add(d.endpoint()));
             after = page.nextCursor();
@@ -183,10 +243,12 @@ public final class RuleEngine implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        try {
-            subscription.close();
-        } catch (Exception e) {
-            LOG.debug("unsubscribe failed", e);
+        for (AutoCloseable subscription : subscriptions) {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                LOG.debug("unsubscribe failed", e);
+            }
         }
         evaluator.shutdown();
         evaluator.awaitTermination(5, TimeUnit.SECONDS);

@@ -246,6 +246,15 @@ public final class FleetServer implements AutoCloseable {
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, server::endpoints).register(router);
+        if (config.demo()) {
+            // Demo only (not in the OpenAPI document): a gas event now, instead of waiting for the next one.
+            router.post("/api/v1/demo/gas-event", e -> e.json(200, Map.of("triggered",
+                    server.demo != null && server.demo.gasEvent())));
+            if (rules.all().stream().noneMatch(r -> r.rule().name().equals(DemoFleet.GAS_RULE_NAME))) {
+                rules.create(org.lwm2mfleet.server.api.Json.MAPPER.readTree(DemoFleet.GAS_RULE));
+                ruleEngine.reload();
+            }
+        }
         server.routes = router.routes();
         leshan.start();
         http.start();

@@ -349,7 +349,8 @@ public record Rule(long id, String name, boolean enabled, Trigger trigger, List<
             return actual instanceof Number n && n.doubleValue() == expected.asDouble();
         }
         if (expected.isBoolean()) {
-            return actual instanceof Boolean b && b == expected.asBoolean();
+            // Reported booleans reach the rules as text ("true"), as on the event stream.
+            return String.valueOf(expected.asBoolean()).equals(String.valueOf(actual));
         }
         return expected.asText().equals(String.valueOf(actual));
     }

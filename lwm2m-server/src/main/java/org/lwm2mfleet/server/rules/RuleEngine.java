@@ -62,6 +62,10 @@ public final class RuleEngine implements AutoCloseable {
     private final Map<String, RuleTrack> tracks = new HashMap<>();
     private final Map<String, DeviceFacts> facts = new HashMap<>();
     private final Map<Long, Watched> watched = new HashMap<>();
+    /** "endpoint path" of observe requests the rules sent that have not been answered yet. */
+    private final Set<String> observing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When the rules were last (re)loaded: a device's silence counts from then at the latest. */
+    private Instant loadedAt;
 
     private record DeviceFacts(List<String> tags, Set<Integer> objects, Instant readAt) {
     }
@@ -98,7 +102,9 @@ public final class RuleEngine implements AutoCloseable {
     /** Rebuilds the index after a rule was saved, enabled, disabled or deleted; every rule starts afresh. */
     public void reload() {
         List<Rule> enabled = rules.all().stream().map(Rules.Stored::rule).filter(Rule::enabled).toList();
+        Instant now = clock.instant();
         evaluator.execute(() -> {
+            loadedAt = now;
             Map<String, List<Rule>> index = new HashMap<>();
             List<Rule> waiting = new ArrayList<>();
             for (Rule rule : enabled) {
@@ -139,7 +145,7 @@ public final class RuleEngine implements AutoCloseable {
             for (Rule rule : watching) {
                 try {
                     if (watches(rule, event.endpoint())) {
-                        RuleTrack.Verdict verdict = track(rule, event.endpoint(), now).reported(point.get("value"),
+                        RuleTrack.Verdict verdict = track(rule, event.endpoint()).reported(point.get("value"),
                                 now);
                         act(rule, event.endpoint(), point.get("value"), verdict);
                     }
@@ -159,7 +165,7 @@ public final class RuleEngine implements AutoCloseable {
                 List<String> endpoints = rule.trigger().condition() == Rule.Condition.SILENT ? watchedBy(rule)
                         : tracked(rule);
                 for (String endpoint : endpoints) {
-                    RuleTrack track = track(rule, endpoint, now);
+                    RuleTrack track = track(rule, endpoint);
                     act(rule, endpoint, track.lastValue(), track.tick(now));
                 }
             } catch (RuntimeException e) {
@@ -175,8 +181,8 @@ public final class RuleEngine implements AutoCloseable {
         }
     }
 
-    private RuleTrack track(Rule rule, String endpoint, Instant now) {
-        return tracks.computeIfAbsent(rule.id() + " " + endpoint, k -> new RuleTrack(rule.trigger(), now));
+    private RuleTrack track(Rule rule, String endpoint) {
+        return tracks.computeIfAbsent(rule.id() + " " + endpoint, k -> new RuleTrack(rule.trigger(), loadedAt));
     }
 
     private List<String> tracked(Rule rule) {
@@ -250,9 +256,14 @@ public final class RuleEngine implements AutoCloseable {
         if (observations.of(endpoint).stream().anyMatch(o -> o.paths().contains(path))) {
             return; // remembered observations are re-established by the ObservationRestorer
         }
+        String key = endpoint + " " + path;
+        if (!observing.add(key)) {
+            return; // asked already, for another rule
+        }
         try {
             Requester.as("rule:" + rule.id(), () -> operations.observe(endpoint, List.of(path),
                     rule.trigger().attributes(), null)).whenComplete((result, failure) -> {
+                        observing.remove(key);
                         if (failure != null) {
                             LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path,
                                     failure.getMessage());
@@ -261,6 +272,7 @@ public final class RuleEngine implements AutoCloseable {
                         }
                     });
         } catch (RuntimeException e) {
+            observing.remove(key);
             LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path, e.getMessage());
         }
     }

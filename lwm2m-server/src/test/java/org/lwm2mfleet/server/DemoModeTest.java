@@ -47,6 +47,8 @@ class DemoModeTest {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> server.api()
                     .get("/api/v1/devices/demo-ventilation-fan-1/objects/3306/0/5850").json().path("value")
                     .asBoolean());
+            assertThat(server.api().get("/api/v1/alerts?state=active").json().at("/counts/activeBySeverity/major")
+                    .asLong()).isEqualTo(1);
         }
     }
 }

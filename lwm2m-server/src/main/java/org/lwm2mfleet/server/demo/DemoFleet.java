@@ -44,7 +44,10 @@ public final class DemoFleet implements AutoCloseable {
              "trigger": {"path": "/3325/0/5700", "endpoint": "demo-gas-detector-1", "condition": "above",
                          "threshold": 50, "clear": 20},
              "actions": [{"type": "write", "tag": "ventilation-fan", "path": "/3306/0/5850",
-                          "value": true, "clearValue": false}]}""".formatted(GAS_RULE_NAME);
+                          "value": true, "clearValue": false},
+                         {"type": "alert", "severity": "major",
+                          "message": "Gas above 50 ppm at demo-gas-detector-1: ventilating"}]}"""
+            .formatted(GAS_RULE_NAME);
     /** How often the demo gas detector smells gas, so the rule visibly switches the fans on and off. */
     private static final Duration GAS_EVENT_EVERY = Duration.ofMinutes(3);
 

@@ -29,20 +29,8 @@ public final class AlertResource {
             throw FleetException.invalid("limit", "must be between 1 and 1000");
         }
         Alerts.Query query = new Alerts.Query(exchange.query("state"), exchange.query("severity"),
-                exchange.query("endpoint"), longParam(exchange, "ruleId"), longParam(exchange, "before"), limit);
+                exchange.query("endpoint"), exchange.queryLong("ruleId"), exchange.queryLong("before"), limit);
         exchange.json(200, Map.of("items", alerts.list(query), "counts", alerts.counts()));
-    }
-
-    private static Long longParam(Exchange exchange, String name) {
-        String text = exchange.query(name);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw FleetException.invalid(name, "must be a number, was '" + text + "'");
-        }
     }
 
     private static long id(Exchange exchange) {

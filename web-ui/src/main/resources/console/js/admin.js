@@ -9,10 +9,11 @@ export function render(ctx) {
     fill(ctx.el, h('h1', {}, 'Administration'), h('p', { class: 'muted' }, 'Only administrators manage users, tokens and the audit log.'));
     return;
   }
+  const log = audit();
   fill(ctx.el, h('div', { class: 'page-head' }, h('h1', {}, 'Administration')),
-    h('section', { class: 'panel' }, h('h2', {}, 'Users'), users(ctx)),
-    h('section', { class: 'panel' }, h('h2', {}, 'API tokens'), tokens(ctx, true)),
-    h('section', { class: 'panel' }, h('h2', {}, 'Audit log'), audit()));
+    h('section', { class: 'panel' }, h('h2', {}, 'Users'), users(ctx, log.reload)),
+    h('section', { class: 'panel' }, h('h2', {}, 'API tokens'), tokens(ctx, true, log.reload)),
+    h('section', { class: 'panel' }, h('h2', {}, 'Audit log'), log.el));
 }
 
 export function renderAccount(ctx) {
@@ -43,12 +44,12 @@ function passwordForm() {
   return form;
 }
 
-function users(ctx) {
+function users(ctx, changed = () => {}) {
   const list = h('div', { id: 'users' }, h('div', { class: 'loading' }, 'Loading…'));
   const username = h('input', { name: 'username', required: true, id: 'user-name', autocomplete: 'off' });
   const password = h('input', { name: 'password', type: 'password', required: true, minLength: 12, id: 'user-password', autocomplete: 'new-password' });
   const role = h('select', { name: 'role', id: 'user-role' }, ROLES.map(r => h('option', { value: r }, r)));
-  const oneTime = h('input', { type: 'checkbox', name: 'mustChangePassword', checked: true });
+  const oneTime = h('input', { type: 'checkbox', name: 'mustChangePassword', checked: true, defaultChecked: true });
   const box = h('div');
   const form = h('form', { class: 'inline', id: 'user-form' }, field('User name', username), field('Password', password), field('Role', role),
     h('label', { class: 'check' }, oneTime, 'must change it at first sign-in'), h('button', { type: 'submit', class: 'primary' }, 'Add user'), box);
@@ -93,6 +94,7 @@ function users(ctx) {
               load();
             } } }, 'Delete')));
       })));
+      changed();
     } catch (error) {
       fill(list, errorBox(error));
     }
@@ -101,7 +103,7 @@ function users(ctx) {
   return h('div', {}, list, h('h3', {}, 'Add a user'), form);
 }
 
-function tokens(ctx, all) {
+function tokens(ctx, all, changed = () => {}) {
   const list = h('div', { id: 'tokens' }, h('div', { class: 'loading' }, 'Loading…'));
   const name = h('input', { name: 'name', required: true, id: 'token-name' });
   const roleOptions = ROLES.slice(0, ROLES.indexOf(ctx.session.role) + 1);
@@ -130,7 +132,7 @@ function tokens(ctx, all) {
   async function load() {
     try {
       const { items } = await get('/api/v1/tokens');
-      fill(list, items.length ? table(['#', 'Name', all ? 'Owner' : null, 'Role', 'Created', 'Expires', 'Last used', ''].filter(Boolean), items.map(t => h('tr', {},
+      fill(list, items.length ? table(['#', 'Name', all ? 'Owner' : null, 'Role', 'Created', 'Expires', 'Last used', ''].filter(x => x !== null), items.map(t => h('tr', {},
         h('td', {}, String(t.id)), h('td', {}, t.name), all ? h('td', {}, t.owner) : null, h('td', {}, t.role), h('td', {}, formatTime(t.createdAt)),
         h('td', {}, t.expiresAt ? formatTime(t.expiresAt) : 'never'), h('td', {}, t.lastUsedAt ? timeAgo(t.lastUsedAt) : 'never'),
         h('td', {}, h('button', { type: 'button', class: 'small danger', on: { click: async () => {
@@ -138,6 +140,7 @@ function tokens(ctx, all) {
           try { await del('/api/v1/tokens/' + t.id); toast('Token revoked.'); } catch (error) { toast(describe(error), true); }
           load();
         } } }, 'Revoke'))))) : empty('No token.'));
+      changed();
     } catch (error) {
       fill(list, errorBox(error));
     }
@@ -168,5 +171,5 @@ function audit() {
   }
   filter.addEventListener('submit', e => { e.preventDefault(); load(false); });
   load(false);
-  return h('div', {}, filter, list);
+  return { el: h('div', {}, filter, list), reload: () => load(false) };
 }

@@ -53,6 +53,10 @@ export function liveChart(el, { keep = 300, height = 240 } = {}) {
       }
       return index;
     },
+    label(key) {
+      const found = series.find(s => s.key === key);
+      return found ? found.label : null;
+    },
     push(key, time, value) {
       const index = series.findIndex(s => s.key === key);
       if (index < 0 || typeof value !== 'number') return;

@@ -223,12 +223,15 @@ export function render(ctx) {
       }
       rows.push(tr, opRow);
     }
+    const showAll = h('input', { type: 'checkbox', 'aria-label': 'Show every resource of the model' });
     const actions = h('div', { class: 'toolbar' }, h('strong', {}, `Instance ${instanceId}`), h('code', {}, path),
+      h('label', { class: 'check small' }, showAll, 'all resources of the model'),
       h('button', { type: 'button', class: 'small', dataset: { op: 'read-instance' }, on: { click: () => readPath(path, m, cells, status) } }, 'Read all'),
       canOperate && m.multiple ? h('button', { type: 'button', class: 'small danger', on: { click: async () => {
         if (!confirm(`Delete instance ${path} on the device?`)) return;
         try { report(await request('DELETE', `${base}/objects${path}`, { withStatus: true }), 'Deleted ' + path); } catch (error) { toast(describe(error), true); }
       } } }, 'Delete instance') : null, status);
+    showAll.addEventListener('change', () => node.classList.toggle('show-all', showAll.checked));
     const node = h('div', { class: 'instance-block', dataset: { instance: path } }, actions,
       table(['Resource', 'ID', 'Value', 'Unit', ''], rows));
     fillLatest(path, cells, m);
@@ -269,6 +272,15 @@ export function render(ctx) {
         return;
       }
       const resources = result.data.resources || (result.data.path ? [result.data] : []);
+      if (result.data.resources) {
+        // A whole instance was read: the resources it lacks are in the model only; fold them away.
+        const present = new Set(resources.map(r => Number(r.path.split('/')[3])));
+        for (const [id, cell] of cells) {
+          const tr = cell.parentElement;
+          const executable = tr.querySelector("button[data-op='execute']") && !tr.querySelector("button[data-op='read']");
+          tr.classList.toggle('absent', !present.has(id) && !executable);
+        }
+      }
       for (const r of resources) {
         const id = Number(r.path.split('/')[3]);
         const cell = cells.get(id);
@@ -407,6 +419,10 @@ export function render(ctx) {
   ctx.onCleanup(notifications(endpoint, event => {
     for (const point of event.data.points || []) {
       if (!names.has(point.path)) continue;
+      if (typeof point.value === 'number' && !pathSelect.querySelector(`option[value="${CSS.escape(point.path)}"]`)) {
+        pathSelect.disabled = false;
+        pathSelect.appendChild(h('option', { value: point.path, dataset: { name: chart.label(point.path) || point.path } }, `${chart.label(point.path) || ''} ${point.path}`.trim()));
+      }
       chart.push(point.path, new Date(point.time).getTime() / 1000, typeof point.value === 'number' ? point.value : Number(point.value));
       const cell = objects.querySelector(`td.value[data-path="${CSS.escape(point.path)}"]`);
       if (cell) { cell.textContent = show(point.value); cell.title = 'Notified ' + formatTime(point.time); }

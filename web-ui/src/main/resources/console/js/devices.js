@@ -150,7 +150,7 @@ export function render(ctx) {
 
   async function load() {
     const token = ++loadToken;
-    const f = readForm();
+    const f = filters;
     try {
       const result = await get('/api/v1/devices' + query({ ...f, cursor: cursors[page] }));
       if (token !== loadToken) return;
@@ -182,14 +182,13 @@ export function render(ctx) {
     const r = rows.get(event.endpoint);
     if (!r) return;
     const newStatus = STATUS_OF_EVENT[event.type];
-    if (f0.status && f0.status !== newStatus) { reload(); return; }
+    if (filters.status && filters.status !== newStatus) { reload(); return; }
     fill(r.statusCell, statusBadge(newStatus));
     if (event.type === 'registered' || event.type === 'updated' || event.type === 'awake') fill(r.seenCell, timeAgo(event.at));
   }));
-  const f0 = readForm();
   const reload = debounce(load, 800);
   ctx.onCleanup(events.on(['provisioned', 'deleted'], reload));
-  ctx.onCleanup(events.on('registered', event => { if (f0.status && !rows.has(event.endpoint)) reload(); }));
+  ctx.onCleanup(events.on('registered', event => { if (filters.status && !rows.has(event.endpoint)) reload(); }));
 
   drawSelection();
   fill(tbody, h('tr', {}, h('td', { colSpan: 7 }, h('div', { class: 'loading' }, 'Loading devices…'))));

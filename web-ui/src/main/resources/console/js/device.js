@@ -526,9 +526,9 @@ export function render(ctx) {
       logCursor = page.nextCursor;
       const rows = page.items.map(o => h('tr', {}, h('td', { class: 'nowrap' }, timeAgo(o.requestedAt)), h('td', {}, o.operation),
         h('td', { class: 'mono' }, o.target || ''), h('td', { title: o.detail || '' }, statusBadge(o.outcome === 'success' ? 'success' : 'failed'),
-          o.detail ? h('div', { class: 'small muted' }, o.detail) : null), h('td', { class: 'num' }, o.latencyMillis + ' ms')));
+          h('span', { class: 'small muted' }, ` ${o.latencyMillis} ms`), o.detail ? h('div', { class: 'small muted' }, o.detail) : null)));
       if (!more) {
-        fill(logEl, page.items.length ? table(['When', 'Operation', 'Target', 'Outcome', h('th', { class: 'num' }, 'Latency')], rows) : empty('No operation yet.'));
+        fill(logEl, page.items.length ? table(['When', 'Operation', 'Target', 'Outcome'], rows) : empty('No operation yet.'));
       } else {
         logEl.querySelector('tbody').append(...rows);
       }

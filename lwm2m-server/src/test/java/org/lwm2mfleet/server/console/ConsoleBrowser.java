@@ -169,8 +169,18 @@ public final class ConsoleBrowser implements BeforeAllCallback, AfterAllCallback
         }
         try {
             Path dir = Files.createDirectories(Path.of(folder));
-            Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), dir.resolve(name + ".png"),
-                    StandardCopyOption.REPLACE_EXISTING);
+            // The whole page, not only the window: grow the window to the page's height for the picture.
+            org.openqa.selenium.Dimension size = driver.manage().window().getSize();
+            long height = ((Number) script("window.scrollTo(0, 0); return document.documentElement.scrollHeight"))
+                    .longValue();
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(size.getWidth(),
+                    (int) Math.min(2400, Math.max(size.getHeight(), height + 120))));
+            try {
+                Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(),
+                        dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                driver.manage().window().setSize(size);
+            }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

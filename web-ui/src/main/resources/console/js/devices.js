@@ -1,6 +1,6 @@
 // Device list: server-side filters and cursor paging (fast at any fleet size), bulk selection, live status.
 import { h, fill, errorBox, empty, timeAgo, statusBadge, toast, describe } from './dom.js';
-import { get, del, query, events, debounce, enc } from './api.js';
+import { get, post, del, query, events, debounce, enc } from './api.js';
 
 let objectModels = null;
 /** Object ids and names, for the object filter (fetched once). */
@@ -88,10 +88,30 @@ export function render(ctx) {
     const actions = [h('strong', {}, `${selection.size} selected`)];
     if (ctx.can('operator')) {
       actions.push(h('button', { type: 'button', id: 'bulk-campaign', on: { click: () => ctx.navigate('#/firmware/campaigns/new?selection=1') } }, 'Firmware campaign…'));
+      actions.push(tagForm());
       actions.push(h('button', { type: 'button', class: 'danger', id: 'bulk-delete', on: { click: bulkDelete } }, 'Delete…'));
     }
-    actions.push(h('button', { type: 'button', class: 'link-dark', on: { click: () => { selection.clear(); syncChecks(); drawSelection(); } } }, 'Clear selection'));
+    actions.push(h('button', { type: 'button', id: 'clear-selection', on: { click: () => { selection.clear(); syncChecks(); drawSelection(); } } }, 'Clear selection'));
     fill(selectionBar, actions);
+  }
+
+  function tagForm() {
+    const add = h('input', { name: 'add', placeholder: 'add tags', size: 12, id: 'bulk-tag-add', 'aria-label': 'Tags to add, separated by commas' });
+    const remove = h('input', { name: 'remove', placeholder: 'remove tags', size: 12, id: 'bulk-tag-remove', 'aria-label': 'Tags to remove, separated by commas' });
+    const form = h('form', { class: 'inline', id: 'bulk-tag-form' }, add, remove, h('button', { type: 'submit' }, 'Apply tags'));
+    const split = text => text.split(',').map(t => t.trim()).filter(Boolean);
+    form.addEventListener('submit', async e => {
+      e.preventDefault();
+      try {
+        const result = await post('/api/v1/devices:tags', { devices: [...selection], add: split(add.value), remove: split(remove.value) });
+        toast(`Tags changed on ${result.updated} device(s)` + (result.missing.length ? `; ${result.missing.length} no longer exist` : '') + '.');
+        fill(errors);
+        load();
+      } catch (error) {
+        fill(errors, errorBox(error));
+      }
+    });
+    return form;
   }
 
   async function bulkDelete() {

@@ -55,6 +55,7 @@ class AccessControlTest {
             { "GET /api/v1/objects/{id}", "viewer" },
             { "GET /api/v1/fleet/stats", "viewer" },
             { "GET /api/v1/devices", "viewer" },
+            { "POST /api/v1/devices:tags", "operator" },
             { "POST /api/v1/devices", "operator" },
             { "POST /api/v1/devices:bulk", "operator" },
             { "GET /api/v1/devices/{endpoint}", "viewer" },

@@ -101,6 +101,17 @@ class ConsoleJourneysTest {
                 && d.findElement(By.cssSelector("#device-rows tr[data-endpoint]")).getAttribute("data-endpoint")
                         .equals("demo-environment-sensor-1"));
 
+        // Tag two devices at once, then filter by that tag.
+        browser.open("#/devices?q=meter");
+        browser.waitFor(row("demo-water-meter-1"));
+        browser.driver().findElement(By.cssSelector("#device-rows tr[data-endpoint='demo-water-meter-1'] input[type=checkbox]")).click();
+        browser.driver().findElement(By.cssSelector("#device-rows tr[data-endpoint='demo-electricity-meter-1'] input[type=checkbox]")).click();
+        browser.waitFor(By.id("bulk-tag-add")).sendKeys("floor-2", Keys.ENTER);
+        browser.waitUntil(d -> d.findElement(row("demo-water-meter-1")).getText().contains("floor-2"));
+        browser.driver().findElement(By.id("clear-selection")).click();
+        browser.open("#/devices?tag=floor-2");
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 2);
+
         browser.open("#/devices?q=no-such-device-anywhere");
         browser.waitUntil(d -> d.findElement(By.id("device-rows")).getText().contains("No device matches"));
     }
@@ -143,6 +154,12 @@ class ConsoleJourneysTest {
         assertThat(browser.severeLogs()).isEmpty();
     }
 
+    /** The points a chart drew (0 while it shows a message instead). */
+    private static int points(org.openqa.selenium.WebDriver driver, String id) {
+        String points = driver.findElement(By.id(id)).getAttribute("data-points");
+        return points == null ? 0 : Integer.parseInt(points);
+    }
+
     @Test
     @Order(4)
     void observesAValueAndChartsIt() {
@@ -154,7 +171,7 @@ class ConsoleJourneysTest {
         pmax.clear();
         pmax.sendKeys("1");
         browser.driver().findElement(By.cssSelector("form[data-form='observe'] button[type=submit]")).click();
-        browser.waitUntil(d -> Integer.parseInt(d.findElement(By.id("live-chart")).getAttribute("data-points")) >= 3,
+        browser.waitUntil(d -> points(d, "live-chart") >= 3,
                 Duration.ofSeconds(20));
         assertThat(browser.find(By.cssSelector("#live-chart canvas")).isPresent()).isTrue();
         assertThat(browser.driver().findElement(By.id("observations")).getText()).contains("/3305/0/5800");
@@ -163,7 +180,7 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> d.findElements(By.cssSelector("#history-path option[value='/3305/0/5800']")).size() == 1);
         new Select(browser.driver().findElement(By.id("history-path"))).selectByValue("/3305/0/5800");
         browser.driver().findElement(By.cssSelector("#history-form button[type=submit]")).click();
-        browser.waitUntil(d -> Integer.parseInt(d.findElement(By.id("history-chart")).getAttribute("data-points")) >= 1);
+        browser.waitUntil(d -> points(d, "history-chart") >= 1);
         browser.document("device");
     }
 

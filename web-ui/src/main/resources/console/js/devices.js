@@ -24,7 +24,10 @@ export function render(ctx) {
   const filters = {
     q: ctx.query.get('q') || '', status: ctx.query.get('status') || '', tag: ctx.query.get('tag') || '',
     object: ctx.query.get('object') || '', limit: ctx.query.get('limit') || '50',
+    model: ctx.query.get('model') || '', version: ctx.query.get('version') || '',
   };
+  // Devices by firmware come from the firmware inventory; the other filters do not apply to that list.
+  const byFirmware = !!(filters.model || filters.version);
   const cursors = [null];
   let page = 0;
   let rows = new Map();
@@ -35,11 +38,20 @@ export function render(ctx) {
     ['online', 'sleeping', 'offline'].map(s => h('option', { value: s, selected: s === filters.status }, s)));
   const tag = h('input', { name: 'tag', value: filters.tag, placeholder: 'tag', id: 'filter-tag', size: 12 });
   const object = h('select', { name: 'object', id: 'filter-object' }, h('option', { value: '' }, 'any object'));
+  const firmware = h('select', { name: 'firmware', id: 'filter-firmware' }, h('option', { value: '' }, 'any firmware'));
+  if (byFirmware) firmware.appendChild(h('option', { value: filters.model + '|' + filters.version, selected: true }, `${filters.model || 'any model'} ${filters.version || ''}`.trim()));
+  get('/api/v1/firmware/versions').then(({ items }) => {
+    for (const v of items) {
+      const value = (v.model || '') + '|' + (v.version || '');
+      if (value === filters.model + '|' + filters.version) continue;
+      firmware.appendChild(h('option', { value }, `${v.model || '?'} ${v.version || '?'} (${v.devices})`));
+    }
+  }).catch(() => {});
   const limit = h('select', { name: 'limit', 'aria-label': 'Page size' },
     ['25', '50', '100', '200', '500'].map(n => h('option', { value: n, selected: n === filters.limit }, n + ' per page')));
   const form = h('form', { class: 'inline', id: 'device-filters', role: 'search' },
     h('label', {}, 'Search', q), h('label', {}, 'Status', status), h('label', {}, 'Tag', tag),
-    h('label', {}, 'Object', object), h('label', {}, 'Page size', limit),
+    h('label', {}, 'Object', object), h('label', {}, 'Firmware', firmware), h('label', {}, 'Page size', limit),
     h('button', { type: 'submit', class: 'primary' }, 'Filter'),
     h('button', { type: 'button', on: { click: () => ctx.navigate('#/devices') } }, 'Clear'));
   objectList().then(models => {
@@ -67,8 +79,11 @@ export function render(ctx) {
       h('div', { class: 'pager' }, prev, next, info)));
 
   function readForm() {
+    const [model, version] = firmware.value ? firmware.value.split('|') : ['', ''];
+    if (model || version) return { model, version, limit: limit.value };
     return { q: q.value.trim(), status: status.value, tag: tag.value.trim(), object: object.value, limit: limit.value };
   }
+  if (byFirmware) for (const el of [q, status, tag, object]) el.disabled = true;
 
   form.addEventListener('submit', e => {
     e.preventDefault();
@@ -79,6 +94,7 @@ export function render(ctx) {
   limit.addEventListener('change', () => form.requestSubmit());
   status.addEventListener('change', () => form.requestSubmit());
   object.addEventListener('change', () => form.requestSubmit());
+  firmware.addEventListener('change', () => form.requestSubmit());
 
   function drawSelection() {
     if (!selection.size) {
@@ -172,7 +188,9 @@ export function render(ctx) {
     const token = ++loadToken;
     const f = filters;
     try {
-      const result = await get('/api/v1/devices' + query({ ...f, cursor: cursors[page] }));
+      const result = byFirmware
+        ? await get('/api/v1/fleet/firmware/devices' + query({ model: f.model, version: f.version, limit: f.limit, cursor: cursors[page] }))
+        : await get('/api/v1/devices' + query({ ...f, cursor: cursors[page] }));
       if (token !== loadToken) return;
       fill(errors);
       rows = new Map();

@@ -85,7 +85,8 @@ export function render(ctx) {
       fill(versions, table(['Model', 'Version', h('th', { class: 'num' }, 'Devices'), ''], items.map(v => {
         const meter = h('span', { class: 'meter' });
         meter.style.width = Math.max(2, Math.round(120 * v.devices / max)) + 'px';
-        return h('tr', {}, h('td', {}, v.model || '—'), h('td', { class: 'mono' }, v.version || '—'),
+        const link = '#/devices' + '?' + new URLSearchParams({ model: v.model || '', version: v.version || '' });
+        return h('tr', {}, h('td', {}, v.model || '—'), h('td', { class: 'mono' }, h('a', { href: link, title: 'List these devices' }, v.version || '—')),
           h('td', { class: 'num' }, String(v.devices)), h('td', {}, meter));
       })));
     } catch (error) {

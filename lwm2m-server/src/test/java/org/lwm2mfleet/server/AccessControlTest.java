@@ -54,6 +54,7 @@ class AccessControlTest {
             { "GET /api/v1/objects", "viewer" },
             { "GET /api/v1/objects/{id}", "viewer" },
             { "GET /api/v1/fleet/stats", "viewer" },
+            { "GET /api/v1/fleet/firmware/devices", "viewer" },
             { "GET /api/v1/devices", "viewer" },
             { "POST /api/v1/devices:tags", "operator" },
             { "POST /api/v1/devices", "operator" },

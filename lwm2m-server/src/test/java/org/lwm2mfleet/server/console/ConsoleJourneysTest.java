@@ -112,6 +112,13 @@ class ConsoleJourneysTest {
         browser.open("#/devices?tag=floor-2");
         browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 2);
 
+        // By firmware version, from the overview's table of versions.
+        browser.open("#/");
+        browser.waitFor(By.cssSelector("#firmware-versions a[href*='SIM-WM-1']")).click();
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 1
+                && d.findElement(By.cssSelector("#device-rows tr[data-endpoint]")).getAttribute("data-endpoint")
+                        .equals("demo-water-meter-1"));
+
         browser.open("#/devices?q=no-such-device-anywhere");
         browser.waitUntil(d -> d.findElement(By.id("device-rows")).getText().contains("No device matches"));
     }

@@ -122,6 +122,7 @@ export function render(ctx) {
   function drawHead() {
     const actions = h('span', { class: 'actions' });
     if (canOperate) {
+      actions.appendChild(h('button', { type: 'button', id: 'edit-tags', on: { click: editTags } }, 'Tags…'));
       actions.appendChild(h('button', { type: 'button', class: 'danger', id: 'delete-device', on: { click: async () => {
         if (!confirm(`Delete ${endpoint} with its credentials, data and registration?`)) return;
         try { await del(base); toast(`Deleted ${endpoint}.`); ctx.navigate('#/devices'); } catch (error) { toast(describe(error), true); }
@@ -130,6 +131,31 @@ export function render(ctx) {
     fill(head, h('h1', { id: 'device-endpoint' }, endpoint), h('span', { id: 'device-status' }, statusBadge(device.status)),
       device.label ? h('span', { class: 'muted', id: 'device-label' }, device.label) : null,
       (device.tags || []).map(t => h('a', { class: 'badge tag', href: '#/devices?tag=' + enc(t) }, t)), actions);
+  }
+
+  function editTags() {
+    const input = h('input', { name: 'tags', value: (device.tags || []).join(', '), size: 40, id: 'tags-input', 'aria-label': 'Tags, separated by commas' });
+    const box = h('div');
+    const form = h('form', { class: 'inline opform', id: 'tags-form' }, input, h('button', { type: 'submit', class: 'primary' }, 'Save tags'),
+      h('button', { type: 'button', on: { click: () => form.remove() } }, 'Cancel'), box);
+    form.addEventListener('submit', async e => {
+      e.preventDefault();
+      const wanted = input.value.split(',').map(t => t.trim()).filter(Boolean);
+      const current = device.tags || [];
+      const add = wanted.filter(t => !current.includes(t));
+      const remove = current.filter(t => !wanted.includes(t));
+      if (!add.length && !remove.length) { form.remove(); return; }
+      try {
+        await post('/api/v1/devices:tags', { devices: [endpoint], add, remove });
+        toast('Tags saved.');
+        form.remove();
+        loadDevice(false);
+      } catch (error) {
+        showFormError(form, box, error.field === 'add' || error.field === 'remove' ? { ...error, field: 'tags' } : error);
+      }
+    });
+    head.after(form);
+    input.focus();
   }
 
   function drawFacts() {
@@ -540,12 +566,35 @@ export function render(ctx) {
     }
   }
 
+  const updateForm = h('form', { class: 'inline', id: 'firmware-update-form' });
+  if (canOperate) {
+    const imageSelect = h('select', { name: 'imageId', 'aria-label': 'Firmware image' }, h('option', { value: '' }, 'Loading images…'));
+    const box = h('div');
+    fill(updateForm, imageSelect, h('button', { type: 'submit' }, 'Update firmware'), box);
+    get('/api/v1/firmware').then(({ items }) => fill(imageSelect, items.length
+      ? items.slice().reverse().map(i => h('option', { value: i.id }, `${i.name} ${i.version}`)) : h('option', { value: '' }, 'no image uploaded')))
+      .catch(() => {});
+    updateForm.addEventListener('submit', async e => {
+      e.preventDefault();
+      if (!imageSelect.value) return;
+      try {
+        await post(base + '/firmware-updates', { imageId: Number(imageSelect.value) });
+        showFormError(updateForm, box, null);
+        toast('Firmware update started.');
+        loadUpdates();
+      } catch (error) {
+        showFormError(updateForm, box, error);
+      }
+    });
+  }
+
   async function loadUpdates() {
     try {
       const { items } = await get(base + '/firmware-updates');
-      fill(updatesEl, items.length ? table(['#', 'Image', 'Status', 'Changed', 'Failure'], items.slice(0, 10).map(u => h('tr', {},
+      fill(updatesEl, canOperate ? updateForm : null, items.length ? table(['#', 'Image', 'Status', 'Changed', 'Failure'], items.slice(0, 10).map(u => h('tr', {},
         h('td', {}, String(u.id)), h('td', {}, String(u.imageId)), h('td', {}, statusBadge(u.status)), h('td', {}, timeAgo(u.changedAt)),
         h('td', { class: 'small' }, u.failure || '')))) : empty('No firmware update yet.'));
+      if (canOperate) updateForm.hidden = device && device.status !== 'online';
     } catch (error) {
       fill(updatesEl, errorBox(error));
     }

@@ -31,10 +31,11 @@ export function render(ctx) {
 
   async function loadCampaigns() {
     try {
-      const { items } = await get('/api/v1/campaigns');
+      const [{ items }, images] = await Promise.all([get('/api/v1/campaigns'), get('/api/v1/firmware').catch(() => ({ items: [] }))]);
+      const imageName = id => { const i = images.items.find(x => x.id === id); return i ? `${i.name} ${i.version}` : '#' + id; };
       fill(campaignsEl, items.length ? table(['#', 'Name', 'Status', 'Image', 'Stage', 'Created', 'Finished'], items.slice().reverse().map(c => h('tr', { dataset: { campaign: c.id } },
         h('td', {}, String(c.id)), h('td', {}, h('a', { href: '#/campaigns/' + c.id }, c.name)), h('td', {}, statusBadge(c.status), c.pausedReason ? h('div', { class: 'small muted' }, c.pausedReason) : null),
-        h('td', {}, String(c.imageId)), h('td', {}, `${c.currentStage + 1} of ${Math.max(1, (c.stages || []).length)}`),
+        h('td', {}, imageName(c.imageId)), h('td', {}, `${c.currentStage + 1} of ${Math.max(1, (c.stages || []).length)}`),
         h('td', {}, timeAgo(c.createdAt)), h('td', {}, c.finishedAt ? formatTime(c.finishedAt) : '')))) : empty('No campaign yet.'));
     } catch (error) {
       fill(campaignsEl, errorBox(error));
@@ -175,9 +176,11 @@ export function renderCampaign(ctx) {
   const devicesEl = h('div', { id: 'campaign-devices' }, h('div', { class: 'loading' }, 'Loading…'));
   fill(ctx.el, head, errors, tiles, h('section', { class: 'panel' }, summary), h('section', { class: 'panel' }, h('h2', {}, 'Devices'), devicesEl));
 
+  let image = null;
   async function load() {
     try {
       const [view, devices] = await Promise.all([get('/api/v1/campaigns/' + id), get(`/api/v1/campaigns/${id}/devices`)]);
+      if (!image) image = await get('/api/v1/firmware/' + view.campaign.imageId).catch(() => null);
       fill(errors);
       const c = view.campaign;
       const actions = h('span', { class: 'actions' });
@@ -193,7 +196,7 @@ export function renderCampaign(ctx) {
       fill(head, h('h1', {}, c.name), h('span', { id: 'campaign-status' }, statusBadge(c.status)), actions);
       for (const s of STATES) countEls[s].textContent = String(view.counts[s] ?? 0);
       fill(summary, h('dl', { class: 'facts' },
-        h('dt', {}, 'Image'), h('dd', {}, '#' + c.imageId),
+        h('dt', {}, 'Image'), h('dd', {}, image ? `${image.name} ${image.version} (#${c.imageId}, ${formatBytes(image.size)})` : '#' + c.imageId),
         h('dt', {}, 'Stage'), h('dd', {}, `${c.currentStage + 1} of ${Math.max(1, (c.stages || []).length)}` + (c.stages && c.stages.length ? ` (${c.stages.join('%, ')}%)` : '')),
         h('dt', {}, 'Concurrency'), h('dd', {}, String(c.concurrency)),
         h('dt', {}, 'Thresholds'), h('dd', {}, `next stage at ${Math.round(c.successThreshold * 100)}% success, pause above ${Math.round(c.failureThreshold * 100)}% failed`),

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -169,18 +169,17 @@ public final class ConsoleBrowser implements BeforeAllCallback, AfterAllCallback
         }
         try {
             Path dir = Files.createDirectories(Path.of(folder));
-            // The whole page, not only the window: grow the window to the page's height for the picture.
-            org.openqa.selenium.Dimension size = driver.manage().window().getSize();
-            long height = ((Number) script("window.scrollTo(0, 0); return document.documentElement.scrollHeight"))
-                    .longValue();
-            driver.manage().window().setSize(new org.openqa.selenium.Dimension(size.getWidth(),
-                    (int) Math.min(2400, Math.max(size.getHeight(), height + 120))));
-            try {
-                Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(),
-                        dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                driver.manage().window().setSize(size);
-            }
+            // The whole page, not only the window (the header stays at the top).
+            script("window.scrollTo(0, 0)");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> content = (Map<String, Object>) driver.executeCdpCommand("Page.getLayoutMetrics",
+                    Map.of()).get("cssContentSize");
+            double width = ((Number) content.get("width")).doubleValue();
+            double height = Math.min(2400, ((Number) content.get("height")).doubleValue());
+            Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+                    "captureBeyondViewport", true,
+                    "clip", Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
+            Files.write(dir.resolve(name + ".png"), java.util.Base64.getDecoder().decode((String) shot.get("data")));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -208,6 +208,15 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"), Duration.ofSeconds(30));
         browser.waitFor(By.cssSelector("#activity li[data-type='registered']"));
 
+        // Its tags, edited on its page.
+        browser.driver().findElement(By.id("edit-tags")).click();
+        WebElement tags = browser.waitFor(By.id("tags-input"));
+        tags.clear();
+        tags.sendKeys("console, kitchen", Keys.ENTER);
+        browser.waitUntil(d -> d.findElement(By.cssSelector(".page-head")).getText().contains("kitchen"));
+        assertThat(server.api().get("/api/v1/devices/console-meter-1").json().get("tags").toString())
+                .isEqualTo("[\"console\",\"kitchen\"]");
+
         // An API error is shown in words, on the field it is about.
         browser.open("#/provision");
         browser.waitFor(By.id("prov-endpoint")).sendKeys("bad-key-device");

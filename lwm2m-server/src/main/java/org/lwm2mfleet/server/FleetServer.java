@@ -236,6 +236,9 @@ public final class FleetServer implements AutoCloseable {
         new RuleResource(rules, ruleEngine).register(router);
         new AlertResource(alerts).register(router);
         new ModelResource(models).register(router);
+        new org.lwm2mfleet.server.device.FleetStatsResource(devices, events, clock).register(router);
+        new org.lwm2mfleet.server.device.DeviceTagsResource(database.jdbc()).register(router);
+        new org.lwm2mfleet.server.device.FirmwareFilterResource(devices, inventory::select).register(router);
         router.get("/api/v1/events", eventStream::stream);
         new OpenApiResource().register(router);
 
@@ -251,7 +254,8 @@ public final class FleetServer implements AutoCloseable {
         console.setWelcomeFiles("index.html");
         console.setDirAllowed(false);
         http.setHandler(new SecurityHeadersHandler(
-                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit), console)));
+                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit),
+                        org.lwm2mfleet.server.api.WebJars.handler(http), console)));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));

@@ -1,0 +1,300 @@
+package org.lwm2mfleet.server.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.lwm2mfleet.server.Devices;
+import org.lwm2mfleet.server.TestServer;
+import org.lwm2mfleet.sim.fleet.DeviceSecurity;
+import org.lwm2mfleet.sim.profiles.Profile;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * An operator's journeys through the console, in headless Chromium, against the real server with its demo fleet
+ * (one simulated device of each profile over DTLS). One server and one browser for the whole class.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleJourneysTest {
+
+    @RegisterExtension
+    static final ConsoleBrowser browser = new ConsoleBrowser();
+    @TempDir
+    static Path dir;
+    static TestServer server;
+    static Devices devices = new Devices();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(dir, c -> c.demo(true).demoDevices(5));
+        browser.base(server.server().httpUri());
+        await().atMost(Duration.ofSeconds(30)).until(
+                () -> server.api().get("/api/v1/devices?status=online&tag=demo").json().get("items").size() >= 4);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        devices.close();
+        server.close();
+    }
+
+    private static By row(String endpoint) {
+        return By.cssSelector("#device-rows tr[data-endpoint='" + endpoint + "']");
+    }
+
+    @Test
+    @Order(1)
+    void signsInAndSeesTheFleetAndNewDevicesLive() {
+        browser.signIn("admin", TestServer.ADMIN_PASSWORD);
+        browser.waitUntil(d -> Integer.parseInt(d.findElement(By.id("count-online")).getText().replace("–", "0")) >= 4);
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#registrations-chart .bar:not(.zero)")).size() > 0);
+        browser.waitUntil(d -> d.findElement(By.id("firmware-versions")).getText().contains("SIM-EM-1"));
+        browser.document("overview");
+
+        browser.open("#/devices");
+        browser.waitFor(row("demo-electricity-meter-1"));
+        assertThat(browser.find(By.cssSelector(".status-online")).isPresent()).isTrue();
+
+        // A device provisioned and started while the page is open appears, then turns online, without a reload.
+        byte[] key = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f");
+        Devices.provisionPsk(server.api(), "live-meter-1", "live-meter-1", key);
+        browser.waitFor(row("live-meter-1"));
+        browser.script("window.__sameDocument = true");
+        devices.start("live-meter-1", Profile.ELECTRICITY_METER, server.server().coapsUri(),
+                DeviceSecurity.psk("live-meter-1", key));
+        browser.waitUntil(d -> d.findElement(row("live-meter-1")).getText().contains("online"), Duration.ofSeconds(30));
+        assertThat(browser.script("return window.__sameDocument")).isEqualTo(true);
+        browser.document("devices");
+        assertThat(browser.severeLogs()).isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void filtersTheDeviceList() {
+        browser.open("#/devices");
+        browser.waitFor(row("demo-water-meter-1"));
+        WebElement q = browser.waitFor(By.id("filter-q"));
+        q.clear();
+        q.sendKeys("water", Keys.ENTER);
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 1);
+        assertThat(browser.driver().findElement(By.cssSelector("#device-rows tr[data-endpoint]")).getAttribute("data-endpoint"))
+                .isEqualTo("demo-water-meter-1");
+        assertThat(browser.driver().getCurrentUrl()).contains("q=water");
+
+        browser.open("#/devices?object=3303");
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 1
+                && d.findElement(By.cssSelector("#device-rows tr[data-endpoint]")).getAttribute("data-endpoint")
+                        .equals("demo-environment-sensor-1"));
+
+        // Tag two devices at once, then filter by that tag.
+        browser.open("#/devices?q=meter");
+        browser.waitFor(row("demo-water-meter-1"));
+        browser.driver().findElement(By.cssSelector("#device-rows tr[data-endpoint='demo-water-meter-1'] input[type=checkbox]")).click();
+        browser.driver().findElement(By.cssSelector("#device-rows tr[data-endpoint='demo-electricity-meter-1'] input[type=checkbox]")).click();
+        browser.waitFor(By.id("bulk-tag-add")).sendKeys("floor-2", Keys.ENTER);
+        browser.waitUntil(d -> d.findElement(row("demo-water-meter-1")).getText().contains("floor-2"));
+        browser.driver().findElement(By.id("clear-selection")).click();
+        browser.open("#/devices?tag=floor-2");
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 2);
+
+        // By firmware version, from the overview's table of versions.
+        browser.open("#/");
+        browser.waitFor(By.cssSelector("#firmware-versions a[href*='SIM-WM-1']")).click();
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 1
+                && d.findElement(By.cssSelector("#device-rows tr[data-endpoint]")).getAttribute("data-endpoint")
+                        .equals("demo-water-meter-1"));
+
+        browser.open("#/devices?q=no-such-device-anywhere");
+        browser.waitUntil(d -> d.findElement(By.id("device-rows")).getText().contains("No device matches"));
+    }
+
+    private static WebElement openObject(int objectId) {
+        WebElement details = browser.waitFor(By.cssSelector("#objects details[data-object='" + objectId + "'] summary"));
+        details.click();
+        return browser.waitFor(By.cssSelector("#objects details[data-object='" + objectId + "'] .instance-block"));
+    }
+
+    private static By value(String path) {
+        return By.cssSelector("td.value[data-path='" + path + "']");
+    }
+
+    private static WebElement button(String path, String op) {
+        return browser.driver().findElement(By.cssSelector("tr[data-resource='" + path + "'] button[data-op='" + op + "']"));
+    }
+
+    @Test
+    @Order(3)
+    void readsWritesAndRebootsADevice() {
+        browser.open("#/devices/demo-electricity-meter-1");
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"));
+        openObject(3);
+        // The instance is read when it opens: the manufacturer shows.
+        browser.waitUntil(d -> !d.findElement(value("/3/0/0")).getText().isBlank());
+        button("/3/0/15", "read").click();
+
+        // Write the time zone, typed as a string by the model, and see it read back.
+        button("/3/0/15", "write").click();
+        WebElement input = browser.waitFor(By.cssSelector("form[data-form='write'] [name='value']"));
+        input.sendKeys("Europe/Paris", Keys.ENTER);
+        browser.waitUntil(d -> d.findElement(value("/3/0/15")).getText().equals("Europe/Paris"));
+
+        // Reboot: the device goes and registers again, which the page shows as it happens.
+        button("/3/0/4", "execute").click();
+        browser.waitFor(By.cssSelector("form[data-form='execute'] button[type=submit]")).click();
+        browser.waitFor(By.cssSelector("#activity li[data-type='registered']"), Duration.ofSeconds(30));
+        browser.waitUntil(d -> d.findElement(By.id("operation-log")).getText().contains("execute"));
+        assertThat(browser.severeLogs()).isEmpty();
+    }
+
+    /** The points a chart drew (0 while it shows a message instead). */
+    private static int points(org.openqa.selenium.WebDriver driver, String id) {
+        String points = driver.findElement(By.id(id)).getAttribute("data-points");
+        return points == null ? 0 : Integer.parseInt(points);
+    }
+
+    @Test
+    @Order(4)
+    void observesAValueAndChartsIt() {
+        browser.open("#/devices/demo-electricity-meter-1");
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"));
+        openObject(3305);
+        button("/3305/0/5800", "observe").click();
+        WebElement pmax = browser.waitFor(By.cssSelector("form[data-form='observe'] [name='pmax']"));
+        pmax.clear();
+        pmax.sendKeys("1");
+        browser.driver().findElement(By.cssSelector("form[data-form='observe'] button[type=submit]")).click();
+        browser.waitUntil(d -> points(d, "live-chart") >= 3,
+                Duration.ofSeconds(20));
+        assertThat(browser.find(By.cssSelector("#live-chart canvas")).isPresent()).isTrue();
+        assertThat(browser.driver().findElement(By.id("observations")).getText()).contains("/3305/0/5800");
+
+        // The same values as history, bucketed over the last hour.
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#history-path option[value='/3305/0/5800']")).size() == 1);
+        new Select(browser.driver().findElement(By.id("history-path"))).selectByValue("/3305/0/5800");
+        browser.driver().findElement(By.cssSelector("#history-form button[type=submit]")).click();
+        browser.waitUntil(d -> points(d, "history-chart") >= 1);
+        browser.document("device");
+    }
+
+    @Test
+    @Order(5)
+    void provisionsADeviceThatThenRegisters() {
+        browser.open("#/provision");
+        browser.waitFor(By.id("prov-endpoint")).sendKeys("console-meter-1");
+        browser.driver().findElement(By.id("prov-label")).sendKeys("Provisioned from the console");
+        browser.driver().findElement(By.id("prov-tags")).sendKeys("console, meters");
+        browser.driver().findElement(By.id("prov-key")).sendKeys("00112233445566778899aabbccddeeff");
+        browser.driver().findElement(By.cssSelector("#provision-form button[type=submit]")).click();
+        browser.waitFor(By.id("prov-created")).click();
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("offline"));
+
+        devices.start("console-meter-1", Profile.ELECTRICITY_METER, server.server().coapsUri(),
+                DeviceSecurity.psk("console-meter-1", HexFormat.of().parseHex("00112233445566778899aabbccddeeff")));
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"), Duration.ofSeconds(30));
+        browser.waitFor(By.cssSelector("#activity li[data-type='registered']"));
+
+        // Its tags, edited on its page.
+        browser.driver().findElement(By.id("edit-tags")).click();
+        WebElement tags = browser.waitFor(By.id("tags-input"));
+        tags.clear();
+        tags.sendKeys("console, kitchen", Keys.ENTER);
+        browser.waitUntil(d -> d.findElement(By.cssSelector(".page-head")).getText().contains("kitchen"));
+        assertThat(server.api().get("/api/v1/devices/console-meter-1").json().get("tags").toString())
+                .isEqualTo("[\"console\",\"kitchen\"]");
+
+        // An API error is shown in words, on the field it is about.
+        browser.open("#/provision");
+        browser.waitFor(By.id("prov-endpoint")).sendKeys("bad-key-device");
+        browser.driver().findElement(By.id("prov-key")).sendKeys("xyz");
+        browser.driver().findElement(By.cssSelector("#provision-form button[type=submit]")).click();
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#provision-form .error")).getText().contains("key"));
+        assertThat(browser.driver().findElement(By.id("prov-key")).getAttribute("class")).contains("invalid");
+
+        // Bulk import from CSV with a report per row.
+        WebElement csv = browser.driver().findElement(By.id("bulk-csv"));
+        csv.sendKeys("endpoint,kind,identity,key,public_key,tags,label\n"
+                + "csv-1,psk,csv-1,00112233445566778899aabbccddee01,,bulk,First\n"
+                + "csv-2,psk,csv-2,,,bulk,Missing key\n"
+                + "csv-3,none,,,,bulk,Plain\n");
+        browser.driver().findElement(By.cssSelector("#bulk-form button[type=submit]")).click();
+        browser.waitUntil(d -> d.findElement(By.id("bulk-report")).getText().contains("2 created, 1 rejected"));
+        assertThat(browser.driver().findElement(By.id("bulk-report")).getText()).contains("csv-3");
+        browser.document("provisioning");
+    }
+
+    @Test
+    @Order(6)
+    void uploadsAnImageAndRunsACampaignToSuccess() throws Exception {
+        Path image = dir.resolve("fan-2.0.0.bin");
+        byte[] bytes = new byte[20_000];
+        new java.util.Random(7).nextBytes(bytes);
+        byte[] header = "SIMFW 2.0.0\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(header, 0, bytes, 0, header.length);
+        Files.write(image, bytes);
+
+        browser.open("#/firmware");
+        browser.waitFor(By.id("fw-name")).sendKeys("fan-fw");
+        browser.driver().findElement(By.id("fw-version")).sendKeys("2.0.0");
+        browser.driver().findElement(By.id("fw-file")).sendKeys(image.toAbsolutePath().toString());
+        browser.driver().findElement(By.cssSelector("#upload-form button[type=submit]")).click();
+        browser.waitUntil(d -> d.findElement(By.id("fw-progress-text")).getText().startsWith("Uploaded fan-fw 2.0.0"));
+        browser.waitUntil(d -> d.findElement(By.id("images")).getText().contains("fan-fw"));
+
+        // Select the fan in the device list and start a campaign on the selection.
+        browser.open("#/devices?q=ventilation");
+        browser.waitFor(row("demo-ventilation-fan-1"));
+        browser.driver().findElement(By.cssSelector("#device-rows tr[data-endpoint='demo-ventilation-fan-1'] input[type=checkbox]")).click();
+        browser.waitFor(By.id("bulk-campaign")).click();
+        browser.waitFor(By.id("camp-name")).sendKeys("fans to 2.0.0");
+        assertThat(browser.driver().findElement(By.id("camp-target-selection")).isSelected()).isTrue();
+        WebElement concurrency = browser.driver().findElement(By.id("camp-concurrency"));
+        concurrency.clear();
+        concurrency.sendKeys("2");
+        browser.document("campaign-form");
+        browser.driver().findElement(By.cssSelector("#campaign-form button[type=submit]")).click();
+
+        browser.waitFor(By.id("campaign-counts"));
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#campaign-counts [data-state='succeeded']")).getText().equals("1"),
+                Duration.ofSeconds(60));
+        browser.waitUntil(d -> d.findElement(By.id("campaign-status")).getText().equals("finished"));
+        browser.document("campaign");
+        browser.open("#/firmware");
+        browser.waitUntil(d -> d.findElement(By.id("campaigns")).getText().contains("fans to 2.0.0"));
+        browser.document("firmware");
+    }
+
+    @Test
+    @Order(7)
+    void administersUsersTokensAndReadsTheAuditLog() {
+        browser.open("#/admin");
+        browser.waitFor(By.id("user-name")).sendKeys("olivia");
+        browser.driver().findElement(By.id("user-password")).sendKeys("olivia-password-1");
+        new Select(browser.driver().findElement(By.id("user-role"))).selectByValue("operator");
+        browser.driver().findElement(By.cssSelector("#user-form button[type=submit]")).click();
+        browser.waitFor(By.cssSelector("#users tr[data-user='olivia']"));
+
+        browser.driver().findElement(By.id("token-name")).sendKeys("ci");
+        browser.driver().findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        String token = browser.waitFor(By.id("token-value")).getText();
+        assertThat(token).startsWith("lwf_");
+        assertThat(server.api().withToken(token).get("/api/v1/devices").status()).isEqualTo(200);
+
+        browser.waitUntil(d -> d.findElement(By.id("audit")).getText().contains("POST /api/v1/users"));
+        browser.document("administration");
+    }
+}

@@ -1,0 +1,126 @@
+// Provisioning: one device with its credentials and tags, or many from CSV with a report per row.
+import { h, fill, field, showFormError, table, statusBadge, toast, errorBox } from './dom.js';
+import { post, request, enc } from './api.js';
+
+function randomHex(bytes) {
+  const data = new Uint8Array(bytes);
+  crypto.getRandomValues(data);
+  return [...data].map(b => b.toString(16).padStart(2, '0')).join('');
+}
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsText(file);
+  });
+}
+
+export function render(ctx) {
+  if (!ctx.can('operator')) {
+    fill(ctx.el, h('h1', {}, 'Provisioning'), h('p', { class: 'muted' }, 'Your role (viewer) can read the fleet but not add devices.'));
+    return;
+  }
+  fill(ctx.el, h('div', { class: 'page-head' }, h('h1', {}, 'Provisioning')),
+    h('div', { class: 'grid two' }, h('section', { class: 'panel' }, h('h2', {}, 'Add a device'), singleForm(ctx)),
+      h('section', { class: 'panel' }, h('h2', {}, 'Import many (CSV)'), bulkForm())));
+}
+
+function singleForm(ctx) {
+  const endpoint = h('input', { name: 'endpoint', required: true, id: 'prov-endpoint', autocomplete: 'off', maxLength: 255 });
+  const label = h('input', { name: 'label', id: 'prov-label' });
+  const tags = h('input', { name: 'tags', id: 'prov-tags', placeholder: 'meters, floor-2' });
+  const kinds = ['psk', 'rpk', 'x509', 'none'];
+  const kindLabels = { psk: 'PSK', rpk: 'Raw public key', x509: 'X.509 certificate', none: 'None (plain CoAP)' };
+  const radios = kinds.map(k => h('input', { type: 'radio', name: 'kind', value: k, checked: k === 'psk', id: 'prov-kind-' + k }));
+  const identity = h('input', { name: 'identity', id: 'prov-identity', placeholder: 'defaults to the endpoint' });
+  const key = h('input', { name: 'key', id: 'prov-key', class: 'mono', size: 40, placeholder: 'hex, 4 to 64 bytes' });
+  const generate = h('button', { type: 'button', on: { click: () => { key.value = randomHex(16); } } }, 'Generate');
+  const publicKey = h('textarea', { name: 'publicKey', id: 'prov-public-key', placeholder: '-----BEGIN PUBLIC KEY-----…' });
+  const publicKeyFile = h('input', { type: 'file', accept: '.pem,.der,.pub,.txt', 'aria-label': 'Public key file' });
+  publicKeyFile.addEventListener('change', async () => { if (publicKeyFile.files[0]) publicKey.value = await readFile(publicKeyFile.files[0]); });
+  const certFile = h('input', { type: 'file', accept: '.pem,.crt,.cer', 'aria-label': 'Device certificate (to check its name)' });
+  const certNote = h('p', { class: 'small muted' });
+  certFile.addEventListener('change', async () => {
+    const chosen = certFile.files[0];
+    if (!chosen) return;
+    const text = await readFile(chosen);
+    certNote.textContent = /-----BEGIN CERTIFICATE-----/.test(text)
+      ? `${chosen.name}: a PEM certificate. The server does not store device certificates: it trusts those issued by a CA of --trusted-certificates whose subject CN is the endpoint name.`
+      : `${chosen.name} is not a PEM certificate.`;
+  });
+
+  const sections = {
+    psk: h('fieldset', {}, h('legend', {}, 'Pre-shared key'), field('PSK identity', identity), h('label', {}, 'Key (hex)', h('span', { class: 'toolbar' }, key, generate))),
+    rpk: h('fieldset', {}, h('legend', {}, 'Raw public key'), field('Public key (PEM, Base64 or hex)', publicKey), field('…or read it from a file', publicKeyFile)),
+    x509: h('fieldset', {}, h('legend', {}, 'X.509'), h('p', { class: 'small' }, 'The device presents a certificate whose subject CN is its endpoint name, issued by a CA the server trusts (--trusted-certificates). Nothing else to enter.'),
+      field('Check a device certificate (optional)', certFile), certNote),
+    none: h('fieldset', {}, h('legend', {}, 'No security'), h('p', { class: 'small' }, 'The device registers over plain CoAP (UDP 5683), unauthenticated. Only for trusted networks.')),
+  };
+  const showKind = () => {
+    const kind = radios.find(r => r.checked).value;
+    for (const [k, el] of Object.entries(sections)) el.hidden = k !== kind;
+  };
+  radios.forEach(r => r.addEventListener('change', showKind));
+  const box = h('div');
+  const result = h('div', { id: 'prov-result' });
+  const form = h('form', { class: 'stack', id: 'provision-form' },
+    field('Endpoint name', endpoint, 'Letters, digits and . _ : @ + -'), field('Label', label), field('Tags', tags, 'Separated by commas'),
+    h('fieldset', {}, h('legend', {}, 'Credentials'), h('div', { class: 'radios' }, radios.map((r, i) => h('label', { class: 'check' }, r, kindLabels[kinds[i]])))),
+    Object.values(sections),
+    h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Add device')), box, result);
+  showKind();
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    const kind = radios.find(r => r.checked).value;
+    const credentials = { kind };
+    if (kind === 'psk') { credentials.identity = identity.value.trim() || endpoint.value.trim(); credentials.key = key.value.trim(); }
+    if (kind === 'rpk') credentials.publicKey = publicKey.value.trim();
+    const body = { endpoint: endpoint.value.trim(), credentials,
+      tags: tags.value.split(',').map(t => t.trim()).filter(Boolean) };
+    if (label.value.trim()) body.label = label.value.trim();
+    try {
+      const created = await post('/api/v1/devices', body);
+      showFormError(form, box, null);
+      toast(`Added ${created.endpoint}.`);
+      fill(result, h('div', { class: 'success' }, 'Added ', h('a', { href: '#/devices/' + enc(created.endpoint), id: 'prov-created' }, created.endpoint),
+        '. It shows as offline until it registers.'));
+      form.reset();
+      showKind();
+    } catch (error) {
+      const leaf = error.field ? error.field.replace(/^credentials\./, '') : null;
+      showFormError(form, box, leaf && error.field !== leaf ? { ...error, message: error.message, field: leaf } : error);
+    }
+  });
+  return form;
+}
+
+function bulkForm() {
+  const text = h('textarea', { name: 'csv', id: 'bulk-csv', rows: 8,
+    placeholder: 'endpoint,kind,identity,key,public_key,tags,label\nmeter-1,psk,meter-1,00112233445566778899aabbccddeeff,,meters;floor-2,Kitchen' });
+  const file = h('input', { type: 'file', accept: '.csv,text/csv', 'aria-label': 'CSV file' });
+  file.addEventListener('change', async () => { if (file.files[0]) text.value = await readFile(file.files[0]); });
+  const box = h('div');
+  const report = h('div', { id: 'bulk-report' });
+  const form = h('form', { class: 'stack', id: 'bulk-form' },
+    h('p', { class: 'small muted' }, 'Columns: endpoint, kind (psk, rpk, x509, none), identity, key (hex), public_key, tags (separated by ;), label. A header line is required. Each row is added on its own.'),
+    field('CSV file', file), field('…or paste it', text),
+    h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Import')), box, report);
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    try {
+      const result = await request('POST', '/api/v1/devices:bulk', { body: text.value, contentType: 'text/csv' });
+      showFormError(form, box, null);
+      fill(report, h('p', { class: result.rejected ? 'error' : 'success' }, `${result.created} created, ${result.rejected} rejected.`),
+        table(['Row', 'Endpoint', 'Result', 'Why'], result.rows.map(r => h('tr', {}, h('td', {}, String(r.row)),
+          h('td', {}, r.endpoint ? (r.status === 'created' ? h('a', { href: '#/devices/' + enc(r.endpoint) }, r.endpoint) : r.endpoint) : '—'),
+          h('td', {}, statusBadge(r.status === 'created' ? 'success' : 'failed'), ' ', r.status),
+          h('td', {}, r.reason ? `${r.field ? r.field + ': ' : ''}${r.reason}` : '')))));
+    } catch (error) {
+      fill(report);
+      showFormError(form, box, error);
+    }
+  });
+  return form;
+}

@@ -56,8 +56,13 @@ public final class RuleEngine implements AutoCloseable {
             DaemonThreads.named("rules"));
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
+    /** Notifications waiting for evaluation beyond this are dropped (and counted) rather than filling the heap. */
+    static final int MAX_BACKLOG = 100_000;
+    private final java.util.concurrent.atomic.AtomicInteger backlog = new java.util.concurrent.atomic.AtomicInteger();
+    private final io.micrometer.core.instrument.Counter dropped;
+    /** The rules by the path they watch: replaced whole on reload, read by the notification path to skip the rest. */
+    private volatile Map<String, List<Rule>> byPath = Map.of();
     // Only touched on the evaluator thread.
-    private Map<String, List<Rule>> byPath = Map.of();
     private List<Rule> timed = List.of();
     private final Map<String, RuleTrack> tracks = new HashMap<>();
     private final Map<String, DeviceFacts> facts = new HashMap<>();
@@ -91,9 +96,12 @@ public final class RuleEngine implements AutoCloseable {
         subscriptions.add(webhooks);
         this.actions = new RuleActions(rules, alerts, devices, dispatcher, audit, webhooks, events, clock,
                 pendingExpiry, meters, evaluator);
+        this.dropped = meters.counter("rules.evaluations.dropped");
+        io.micrometer.core.instrument.Gauge.builder("rules.evaluations.backlog", backlog, Number::doubleValue)
+                .register(meters);
         reload();
-        subscriptions.add(events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()),
-                e -> evaluator.execute(() -> evaluate(e))));
+        subscriptions.add(events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && watched(e),
+                this::enqueue));
         subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
                 e -> evaluator.execute(() -> registered(e.endpoint()))));
         evaluator.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
@@ -126,6 +134,32 @@ public final class RuleEngine implements AutoCloseable {
     /** Runs on the evaluator after everything submitted before: lets tests and callers wait for a reload. */
     public void awaitIdle() throws InterruptedException, java.util.concurrent.ExecutionException {
         evaluator.submit(() -> null).get();
+    }
+
+    /** Whether any enabled rule watches a path of this notification: the others cost nothing more. */
+    private boolean watched(FleetEvent event) {
+        Map<String, List<Rule>> index = byPath;
+        if (index.isEmpty() || !(event.data().get("points") instanceof List<?> points)) {
+            return false;
+        }
+        for (Object item : points) {
+            if (item instanceof Map<?, ?> point && index.containsKey(String.valueOf(point.get("path")))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void enqueue(FleetEvent event) {
+        if (backlog.incrementAndGet() > MAX_BACKLOG) {
+            backlog.decrementAndGet();
+            dropped.increment();
+            return;
+        }
+        evaluator.execute(() -> {
+            backlog.decrementAndGet();
+            evaluate(event);
+        });
     }
 
     private void evaluate(FleetEvent event) {

@@ -229,7 +229,11 @@ export function render(ctx) {
         h('td', { class: 'muted small' }, r.units || ''),
         ops);
       const opRow = h('tr', { hidden: true }, h('td', { colSpan: 5 }));
-      const openForm = content => { fill(opRow.firstChild, content); opRow.hidden = !content; };
+      const openForm = content => {
+        fill(opRow.firstChild, content);
+        opRow.hidden = !content;
+        if (content) content.addEventListener('keydown', e => { if (e.key === 'Escape') { openForm(null); tr.querySelector('button')?.focus(); } });
+      };
       const resourcePath = `${path}/${r.id}`;
       if (r.operations.includes('R')) {
         ops.appendChild(h('button', { type: 'button', class: 'small', title: 'Read ' + resourcePath, dataset: { op: 'read' },

@@ -121,10 +121,20 @@ class EventHub {
   }
 
   start() {
+    this.stopped = false;
     if (this.source) return;
     this.source = new EventSource('/api/v1/events?type=' + FLEET_TYPES.join(','));
     this.source.addEventListener('open', () => this.setConnected(true));
-    this.source.addEventListener('error', () => this.setConnected(this.source && this.source.readyState === EventSource.OPEN));
+    this.source.addEventListener('error', () => {
+      const source = this.source;
+      this.setConnected(!!source && source.readyState === EventSource.OPEN);
+      if (source && source.readyState === EventSource.CLOSED) {
+        // The server refused the stream (a 401 once the session ended, for one): ask who we are, which shows the
+        // sign-in form if need be, and try again later.
+        this.source = null;
+        setTimeout(() => { if (!this.stopped) get('/api/v1/session').then(() => this.start()).catch(() => {}); }, 5000);
+      }
+    });
     for (const type of FLEET_TYPES) {
       this.source.addEventListener(type, message => {
         let event;
@@ -140,6 +150,7 @@ class EventHub {
   }
 
   stop() {
+    this.stopped = true;
     if (this.source) this.source.close();
     this.source = null;
     this.setConnected(false);

@@ -65,6 +65,8 @@ function route() {
     if (match) {
       highlight(nav);
       const params = match.slice(1).map(decodeURIComponent);
+      const label = nav ? document.querySelector(`#nav a[data-nav="${nav}"]`)?.textContent : 'Account';
+      document.title = (params[0] ? params[0] + ' · ' : '') + (label || '') + ' · LwM2M Fleet';
       try {
         render({ el: container, params, query, session, can, navigate, onCleanup: fn => cleanups.push(fn) });
       } catch (e) {
@@ -80,7 +82,10 @@ function route() {
 }
 
 function highlight(nav) {
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.nav === nav);
+  for (const a of document.querySelectorAll('#nav a')) {
+    a.classList.toggle('active', a.dataset.nav === nav);
+    if (a.dataset.nav === nav) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
 }
 
 function showShell() {

@@ -78,7 +78,7 @@ export function liveChart(el, { keep = 300, height = 240 } = {}) {
 }
 
 /** A history chart of buckets (min, avg, max) or raw points. */
-export function historyChart(el, { label, unit, xs, avg, min, max, height = 240 }) {
+export function historyChart(el, { from, to, label, unit, xs, avg, min, max, height = 240 }) {
   el.classList.add('chart');
   fill(el);
   el.dataset.points = String(xs.length);
@@ -89,7 +89,8 @@ export function historyChart(el, { label, unit, xs, avg, min, max, height = 240 
     series.push({ label: 'min', stroke: '#93c5fd', width: 1, dash: [4, 3] }, { label: 'max', stroke: '#93c5fd', width: 1, dash: [4, 3] });
     data.push(min, max);
   }
-  const plot = new uPlot({ width: width(el), height, scales: { x: { time: true } }, series }, data, el);
+  // The x axis spans the time range asked for, however few buckets have values.
+  const plot = new uPlot({ width: width(el), height, scales: { x: { time: true, range: from && to ? () => [from, to] : undefined } }, series }, data, el);
   const resize = () => plot.setSize({ width: width(el), height });
   window.addEventListener('resize', resize);
   return { destroy() { window.removeEventListener('resize', resize); plot.destroy(); } };

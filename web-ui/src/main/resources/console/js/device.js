@@ -163,7 +163,7 @@ export function render(ctx) {
     const rows = [
       ['Security', device.credentials ? device.credentials.kind + (device.credentials.identity ? ` (identity ${device.credentials.identity})` : '') : '—'],
       ['Provisioned', formatTime(device.createdAt)],
-      ['Last seen', device.lastUpdate ? timeAgo(device.lastUpdate) : 'never'],
+      ['Last seen', r && r.lastUpdate ? timeAgo(r.lastUpdate) : 'never'],
     ];
     if (r) {
       rows.push(['Registered', formatTime(r.registeredAt)], ['LwM2M version', r.lwm2mVersion], ['Binding', r.binding + (r.queueMode ? ' (queue mode: sleeps)' : '')],
@@ -229,7 +229,11 @@ export function render(ctx) {
         h('td', { class: 'muted small' }, r.units || ''),
         ops);
       const opRow = h('tr', { hidden: true }, h('td', { colSpan: 5 }));
-      const openForm = content => { fill(opRow.firstChild, content); opRow.hidden = !content; };
+      const openForm = content => {
+        fill(opRow.firstChild, content);
+        opRow.hidden = !content;
+        if (content) content.addEventListener('keydown', e => { if (e.key === 'Escape') { openForm(null); tr.querySelector('button')?.focus(); } });
+      };
       const resourcePath = `${path}/${r.id}`;
       if (r.operations.includes('R')) {
         ops.appendChild(h('button', { type: 'button', class: 'small', title: 'Read ' + resourcePath, dataset: { op: 'read' },
@@ -502,7 +506,7 @@ export function render(ctx) {
       const buckets = (series.buckets || []).filter(b => b.count > 0);
       if (!buckets.length) { fill(historyEl, empty('No numeric values in this time range.')); return; }
       const option = pathSelect.selectedOptions[0];
-      history = historyChart(historyEl, { label: option.dataset.name || pathSelect.value, unit: option.dataset.unit,
+      history = historyChart(historyEl, { from: from.getTime() / 1000, to: to.getTime() / 1000, label: option.dataset.name || pathSelect.value, unit: option.dataset.unit,
         xs: buckets.map(b => new Date(b.time).getTime() / 1000), avg: buckets.map(b => b.avg), min: buckets.map(b => b.min), max: buckets.map(b => b.max) });
     } catch (error) {
       fill(historyEl, errorBox(error));
@@ -609,6 +613,10 @@ export function render(ctx) {
       event.type === 'firmware' ? ` · ${event.data.status || ''}` : '');
     activity.prepend(line);
     while (activity.children.length > 12) activity.lastChild.remove();
+    if ((event.type === 'updated' || event.type === 'awake') && device && device.registration) {
+      device.registration.lastUpdate = event.at;
+      drawFacts();
+    }
     if (STATUS[event.type] && device) {
       device.status = STATUS[event.type];
       fill(document.getElementById('device-status') || h('span'), statusBadge(device.status));

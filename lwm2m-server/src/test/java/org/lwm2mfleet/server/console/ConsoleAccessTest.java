@@ -126,4 +126,46 @@ class ConsoleAccessTest {
         assertThat(browser.driver().findElement(By.cssSelector("#nav a[data-nav='admin']")).isDisplayed()).isFalse();
         assertThat(browser.severeLogs()).isEmpty();
     }
+
+    @Test
+    void listsTheRulesWithTheirFirings() {
+        Api.Reply created = server.api().post("/api/v1/rules", """
+                {"name": "too much power", "trigger": {"path": "/3305/0/5800", "endpoint": "sec-meter-1",
+                  "condition": "above", "threshold": 5000, "clear": 4000},
+                 "actions": [{"type": "write", "endpoint": "sec-meter-1", "path": "/3/0/15", "value": "UTC"}]}""");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        browser.signIn("admin", TestServer.ADMIN_PASSWORD);
+        browser.open("#/rules");
+        browser.waitUntil(d -> d.findElement(By.id("rules")).getText().contains("too much power"));
+        assertThat(browser.driver().findElement(By.id("rules")).getText()).contains("/3305/0/5800",
+                "above 5000, clears below 4000", "write /3/0/15 = \"UTC\" on sec-meter-1");
+        browser.driver().findElement(By.cssSelector("#rules button")).click();
+        browser.waitUntil(d -> d.findElement(By.id("firings")).getText().contains("has not fired yet"));
+    }
+
+    @Test
+    void theDeviceListStaysFastWithTenThousandDevices() {
+        StringBuilder csv = new StringBuilder("endpoint,kind,tags\n");
+        for (int i = 0; i < 10_000; i++) {
+            csv.append(String.format("bulk-%05d,none,%s%n", i, i % 10 == 0 ? "tenth" : "bulk"));
+        }
+        long started = System.nanoTime();
+        Api.Reply reply = server.api().post("/api/v1/devices:bulk", "text/csv", csv.toString());
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+        assertThat(reply.json().get("created").asInt()).isEqualTo(10_000);
+        System.out.printf("10,000 devices provisioned in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+
+        browser.signIn("admin", TestServer.ADMIN_PASSWORD);
+        started = System.nanoTime();
+        browser.open("#/devices?tag=tenth&limit=100");
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#device-rows tr[data-endpoint]")).size() == 100);
+        long firstPage = (System.nanoTime() - started) / 1_000_000;
+        browser.driver().findElement(By.id("next-page")).click();
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#device-rows tr[data-endpoint]")).getAttribute("data-endpoint")
+                .equals("bulk-01000"));
+        browser.open("#/");
+        browser.waitUntil(d -> Integer.parseInt(d.findElement(By.id("count-total")).getText().replace("–", "0")) > 10_000);
+        System.out.printf("first page of 100 among 10,000 devices shown in %d ms%n", firstPage);
+        assertThat(firstPage).isLessThan(5_000);
+    }
 }

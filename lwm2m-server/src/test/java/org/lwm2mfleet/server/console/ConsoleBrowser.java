@@ -127,6 +127,14 @@ public final class ConsoleBrowser implements BeforeAllCallback, AfterAllCallback
         return new WebDriverWait(driver, timeout).until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
+    /** Clicks an element, again if a live update replaced it in between. */
+    public void click(By by) {
+        waitUntil(d -> {
+            d.findElement(by).click();
+            return true;
+        });
+    }
+
     public <T> T waitUntil(java.util.function.Function<WebDriver, T> condition) {
         return waitUntil(condition, Duration.ofSeconds(15));
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.lwm2mfleet.server.Api;
 import org.lwm2mfleet.server.Devices;
 import org.lwm2mfleet.server.TestServer;
 import org.lwm2mfleet.sim.fleet.DeviceSecurity;
@@ -273,6 +274,22 @@ class ConsoleJourneysTest {
                 Duration.ofSeconds(60));
         browser.waitUntil(d -> d.findElement(By.id("campaign-status")).getText().equals("finished"));
         browser.document("campaign");
+
+        // A campaign waiting for a device that is offline: paused, resumed and cancelled from its page.
+        assertThat(server.api().post("/api/v1/devices", "{\"endpoint\":\"offline-1\",\"credentials\":{\"kind\":\"none\"}}")
+                .status()).isEqualTo(201);
+        Api.Reply waiting = server.api().post("/api/v1/campaigns", "{\"name\":\"offline ones\",\"imageId\":1,"
+                + "\"devices\":[\"offline-1\"],\"concurrency\":1}");
+        assertThat(waiting.status()).as(waiting.text()).isEqualTo(201);
+        browser.open("#/campaigns/" + waiting.json().get("campaign").get("id").asText());
+        browser.click(By.id("campaign-pause"));
+        browser.waitUntil(d -> d.findElement(By.id("campaign-status")).getText().equals("paused"));
+        browser.click(By.id("campaign-resume"));
+        browser.waitUntil(d -> d.findElement(By.id("campaign-status")).getText().equals("running"));
+        browser.click(By.id("campaign-cancel"));
+        browser.driver().switchTo().alert().accept();
+        browser.waitUntil(d -> d.findElement(By.id("campaign-status")).getText().equals("cancelled"));
+
         browser.open("#/firmware");
         browser.waitUntil(d -> d.findElement(By.id("campaigns")).getText().contains("fans to 2.0.0"));
         browser.document("firmware");

@@ -1,0 +1,38 @@
+package org.lwm2mfleet.sim.bench;
+
+import java.time.Duration;
+
+import org.lwm2mfleet.sim.fleet.SecurityMode;
+
+/**
+ * The knobs of a scenario; each scenario reads the ones it needs (see {@code bench --help}).
+ *
+ * @param devices devices in the scenario (registering, reporting, updating)
+ * @param security how the devices authenticate
+ * @param fleetSecret the secret their credentials derive from
+ * @param concurrency campaign concurrency (firmware-campaign)
+ * @param duration how long reporting runs (steady-reporting, api-under-load)
+ * @param rate notifications per second over the whole fleet (steady-reporting; start rate of max-reporting)
+ * @param resourcesPerDevice resources observed on each device
+ * @param imageBytes firmware image size (firmware-campaign)
+ * @param timeout how long to wait for registrations or a campaign before counting the rest as failures
+ * @param step how long each rate of max-reporting runs
+ * @param registryDevices devices provisioned in the registry (api-under-load)
+ * @param requests requests per measured API call (api-under-load)
+ * @param startThreads threads starting devices (register-storm)
+ * @param devicesPerAddress devices bound to one 127.0.0.x source address
+ */
+public record BenchSettings(int devices, SecurityMode security, String fleetSecret, int concurrency,
+        Duration duration, double rate, int resourcesPerDevice, int imageBytes, Duration timeout, Duration step,
+        int registryDevices, int requests, int startThreads, int devicesPerAddress) {
+
+    public BenchSettings withDevices(int count) {
+        return new BenchSettings(count, security, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress);
+    }
+
+    public BenchSettings withSecurity(SecurityMode mode) {
+        return new BenchSettings(devices, mode, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress);
+    }
+}

@@ -1,0 +1,8 @@
+package org.lwm2mfleet.sim.bench;
+
+final class ReconnectStorm implements Scenario.Body {
+    @Override
+    public BenchResult run(Scenario scenario, Scenario.Context context) {
+        throw new UnsupportedOperationException("not yet");
+    }
+}

@@ -98,7 +98,7 @@ final class BenchFleet implements AutoCloseable {
                     serverCertificate == null ? null : serverCertificate.getPublicKey(), serverCertificate);
             return SimulatedDevice.builder(endpoint, Profile.values()[n % Profile.values().length])
                     .serverUri(serverUri).security(security).lifetime(lifetime).retryWait(Duration.ofSeconds(5))
-                    .seed(n).sharedExecutor(scheduler)
+                    .seed(n).sharedExecutor(scheduler).cipherSuites(settings.cipherSuites())
                     .localAddress(address(addressOffset + i / Math.max(1, settings.devicesPerAddress()))).build();
         };
         // Key derivation (RPK, X.509) is CPU work: build in parallel.

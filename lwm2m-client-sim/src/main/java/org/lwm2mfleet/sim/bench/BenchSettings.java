@@ -21,18 +21,34 @@ import org.lwm2mfleet.sim.fleet.SecurityMode;
  * @param requests requests per measured API call (api-under-load)
  * @param startThreads threads starting devices (register-storm)
  * @param devicesPerAddress devices bound to one 127.0.0.x source address
+ * @param cipherSuites DTLS cipher suites the devices offer; empty for Leshan's defaults
  */
 public record BenchSettings(int devices, SecurityMode security, String fleetSecret, int concurrency,
         Duration duration, double rate, int resourcesPerDevice, int imageBytes, Duration timeout, Duration step,
-        int registryDevices, int requests, int startThreads, int devicesPerAddress) {
+        int registryDevices, int requests, int startThreads, int devicesPerAddress, java.util.List<String> cipherSuites) {
 
     public BenchSettings withDevices(int count) {
         return new BenchSettings(count, security, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
-                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress);
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites);
     }
 
+    /** With the LwM2M mandatory suite of the mode when {@code cipherSuites} was that of the previous mode. */
     public BenchSettings withSecurity(SecurityMode mode) {
+        java.util.List<String> suites = cipherSuites.equals(mandatorySuites(security)) ? mandatorySuites(mode)
+                : cipherSuites;
         return new BenchSettings(devices, mode, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
-                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress);
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, suites);
+    }
+
+    /**
+     * The LwM2M 1.1 mandatory suite of a mode, which many constrained devices offer alone: TLS_PSK_WITH_AES_128_CCM_8
+     * (no EC work) for PSK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 for RPK and X.509.
+     */
+    public static java.util.List<String> mandatorySuites(SecurityMode mode) {
+        return switch (mode) {
+        case PSK -> java.util.List.of("TLS_PSK_WITH_AES_128_CCM_8");
+        case RPK, X509 -> java.util.List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8");
+        case NONE -> java.util.List.of();
+        };
     }
 }

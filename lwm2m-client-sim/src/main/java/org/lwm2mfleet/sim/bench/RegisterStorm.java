@@ -26,7 +26,9 @@ final class RegisterStorm implements Scenario.Body {
         BenchResult result = new BenchResult(scenario.cliName(), Instant.now());
         result.parameter("devices", s.devices()).parameter("security", s.security().name().toLowerCase())
                 .parameter("startThreads", s.startThreads()).parameter("devicesPerAddress", s.devicesPerAddress())
-                .parameter("timeout", s.timeout());
+                .parameter("timeout", s.timeout())
+                .parameter("cipherSuites", s.cipherSuites().isEmpty() ? "Leshan client defaults"
+                        : String.join(",", s.cipherSuites()));
         try (ServerHandle server = context.launcher().launch(new ServerLauncher.Spec(kind, s.security(),
                 s.fleetSecret()))) {
             result.server("kind", kind.name().toLowerCase()).server("process", server.description());

@@ -99,6 +99,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Devices bound to each 127.0.x.y source address (default: ${DEFAULT-VALUE}).")
     int devicesPerAddress;
 
+    @Option(names = "--cipher-suites", split = ",", paramLabel = "SUITE",
+            description = "DTLS cipher suites the devices offer (default: the LwM2M mandatory one of the mode, TLS_PSK_WITH_AES_128_CCM_8 or TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, as constrained devices offer; 'default' for Leshan's client defaults, which add ECDHE-PSK).")
+    List<String> cipherSuites;
+
     @Option(names = "--ec-bound", paramLabel = "PER_SECOND",
             description = "EC handshakes per second this machine can do (from 'bench ec-bound'); RPK and X.509 storms are held to 80% of it.")
     Double ecBound;
@@ -176,7 +180,8 @@ public final class BenchCommand implements Callable<Integer> {
         return new BenchSettings(devices != null ? devices : defaults.devices(), mode, fleetSecret, concurrency,
                 duration != null ? duration : defaultDuration, rate != null ? rate : defaultRate,
                 Math.max(1, Math.min(5, resources)), imageSize, timeout, step, registryDevices, requests,
-                startThreads, devicesPerAddress);
+                startThreads, devicesPerAddress, cipherSuites == null ? BenchSettings.mandatorySuites(mode)
+                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites);
     }
 
     private ServerLauncher launcher() throws Exception {

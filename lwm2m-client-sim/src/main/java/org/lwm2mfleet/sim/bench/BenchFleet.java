@@ -89,6 +89,12 @@ final class BenchFleet implements AutoCloseable {
      */
     static BenchFleet create(BenchSettings settings, URI serverUri, X509Certificate serverCertificate, int first,
             int count, int addressOffset, Duration lifetime) {
+        return create(settings, serverUri, serverCertificate, first, count, addressOffset, lifetime, false);
+    }
+
+    /** @param reconnectOnUpdate whether devices do a new handshake before each registration update */
+    static BenchFleet create(BenchSettings settings, URI serverUri, X509Certificate serverCertificate, int first,
+            int count, int addressOffset, Duration lifetime, boolean reconnectOnUpdate) {
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(SCHEDULER_THREADS,
                 threads("bench-fleet-"));
         IntFunction<SimulatedDevice> build = i -> {
@@ -98,7 +104,7 @@ final class BenchFleet implements AutoCloseable {
                     serverCertificate == null ? null : serverCertificate.getPublicKey(), serverCertificate);
             return SimulatedDevice.builder(endpoint, Profile.values()[n % Profile.values().length])
                     .serverUri(serverUri).security(security).lifetime(lifetime).retryWait(Duration.ofSeconds(5))
-                    .seed(n).sharedExecutor(scheduler).cipherSuites(settings.cipherSuites())
+                    .seed(n).sharedExecutor(scheduler).cipherSuites(settings.cipherSuites()).reconnectOnUpdate(reconnectOnUpdate)
                     .localAddress(address(addressOffset + i / Math.max(1, settings.devicesPerAddress()))).build();
         };
         // Key derivation (RPK, X.509) is CPU work: build in parallel.

@@ -13,13 +13,18 @@ final class Fleets {
     /** Provisions devices first..first+count-1, starts them and waits until all are registered. */
     static BenchFleet registered(Scenario.Context context, ServerHandle server, BenchSettings s, int first,
             int count) throws Exception {
+        return registered(context, server, s, first, count, false);
+    }
+
+    static BenchFleet registered(Scenario.Context context, ServerHandle server, BenchSettings s, int first,
+            int count, boolean reconnectOnUpdate) throws Exception {
         if (server.api() != null) {
             context.progress("provisioning %,d %s devices", count, s.security());
             Provisioning.provision(server.api(), s.security(), s.fleetSecret(), first, count);
         }
         context.progress("building %,d devices", count);
         BenchFleet fleet = BenchFleet.create(s, s.security() == SecurityMode.NONE ? server.coapUri()
-                : server.coapsUri(), server.certificate(), first, count, 0, Duration.ofHours(1));
+                : server.coapsUri(), server.certificate(), first, count, 0, Duration.ofHours(1), reconnectOnUpdate);
         context.progress("starting %,d devices", count);
         fleet.startAll(s.startThreads());
         if (!fleet.awaitRegistered(count, s.timeout())) {

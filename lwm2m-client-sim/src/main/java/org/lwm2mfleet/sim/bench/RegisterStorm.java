@@ -21,12 +21,28 @@ final class RegisterStorm implements Scenario.Body {
         return run(scenario, context, ServerKind.FLEET);
     }
 
+    /**
+     * Registers and de-registers {@code warmup} other devices (numbered after the fleet, on other source addresses)
+     * so that the storm measures a server whose JIT has compiled the registration path.
+     */
+    static void warmUp(Scenario.Context context, ServerHandle server, BenchSettings s) throws Exception {
+        context.progress("warming up the server with %,d devices", s.warmup());
+        if (server.api() != null) {
+            Provisioning.provision(server.api(), s.security(), s.fleetSecret(), s.devices() + 1, s.warmup());
+        }
+        BenchFleet warm = BenchFleet.create(s, s.security() == SecurityMode.NONE ? server.coapUri()
+                : server.coapsUri(), server.certificate(), s.devices() + 1, s.warmup(), 240, Duration.ofHours(1));
+        warm.startAll(s.startThreads());
+        warm.awaitRegistered(s.warmup(), s.timeout());
+        warm.stop(true);
+    }
+
     BenchResult run(Scenario scenario, Scenario.Context context, ServerKind kind) throws Exception {
         BenchSettings s = context.settings();
         BenchResult result = new BenchResult(scenario.cliName(), Instant.now());
         result.parameter("devices", s.devices()).parameter("security", s.security().name().toLowerCase())
                 .parameter("startThreads", s.startThreads()).parameter("devicesPerAddress", s.devicesPerAddress())
-                .parameter("timeout", s.timeout())
+                .parameter("timeout", s.timeout()).parameter("warmup", s.warmup())
                 .parameter("cipherSuites", s.cipherSuites().isEmpty() ? "Leshan client defaults"
                         : String.join(",", s.cipherSuites()));
         try (ServerHandle server = context.launcher().launch(new ServerLauncher.Spec(kind, s.security(),
@@ -35,6 +51,9 @@ final class RegisterStorm implements Scenario.Body {
             if (server.api() != null) {
                 context.progress("provisioning %,d %s devices", s.devices(), s.security());
                 Provisioning.provision(server.api(), s.security(), s.fleetSecret(), 1, s.devices());
+            }
+            if (s.warmup() > 0) {
+                warmUp(context, server, s);
             }
             context.progress("building %,d devices", s.devices());
             try (BenchFleet fleet = BenchFleet.create(s, s.security() == SecurityMode.NONE ? server.coapUri()

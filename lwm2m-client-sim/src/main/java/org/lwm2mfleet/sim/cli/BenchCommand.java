@@ -103,6 +103,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "DTLS cipher suites the devices offer (default: the LwM2M mandatory one of the mode, TLS_PSK_WITH_AES_128_CCM_8 or TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, as constrained devices offer; 'default' for Leshan's client defaults, which add ECDHE-PSK).")
     List<String> cipherSuites;
 
+    @Option(names = "--warmup", defaultValue = "2000", paramLabel = "N",
+            description = "Devices that register and de-register before a storm is measured, so the server's JIT is warm; 0 for a cold server (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--ec-bound", paramLabel = "PER_SECOND",
             description = "EC handshakes per second this machine can do (from 'bench ec-bound'); RPK and X.509 storms are held to 80% of it.")
     Double ecBound;
@@ -181,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
                 duration != null ? duration : defaultDuration, rate != null ? rate : defaultRate,
                 Math.max(1, Math.min(5, resources)), imageSize, timeout, step, registryDevices, requests,
                 startThreads, devicesPerAddress, cipherSuites == null ? BenchSettings.mandatorySuites(mode)
-                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites);
+                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites, warmup);
     }
 
     private ServerLauncher launcher() throws Exception {

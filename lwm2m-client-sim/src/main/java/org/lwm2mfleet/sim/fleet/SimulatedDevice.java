@@ -91,7 +91,7 @@ public final class SimulatedDevice {
         endpoints.setClientAddress(b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri));
 
         DefaultRegistrationEngineFactory engine = new DefaultRegistrationEngineFactory()
-                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis());
+                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis()).setReconnectOnUpdate(b.reconnectOnUpdate);
         if (b.wakeInterval != null) {
             // Queue mode: the device sleeps and wakes to update its registration every wakeInterval.
             engine.setQueueMode(true);
@@ -296,6 +296,7 @@ public final class SimulatedDevice {
         private InetAddress localAddress;
         private Duration wakeInterval;
         private List<String> cipherSuites = List.of();
+        private boolean reconnectOnUpdate;
 
         private Builder(String endpoint, Profile profile) {
             this.endpoint = Objects.requireNonNull(endpoint);
@@ -364,6 +365,15 @@ public final class SimulatedDevice {
          */
         public Builder cipherSuites(List<String> cipherSuites) {
             this.cipherSuites = List.copyOf(cipherSuites);
+            return this;
+        }
+
+        /**
+         * A new DTLS handshake before every registration update, as devices behind NATs or waking from deep sleep do
+         * (default: no, the session is reused).
+         */
+        public Builder reconnectOnUpdate(boolean reconnect) {
+            this.reconnectOnUpdate = reconnect;
             return this;
         }
 

@@ -38,7 +38,7 @@ class BenchSmokeTest {
         BenchSettings defaults = Scenario.defaults(scenario);
         return new BenchSettings(devices, SecurityMode.PSK, "smoke-secret", 5, Duration.ofSeconds(3), 40, 1,
                 16 * 1024, Duration.ofSeconds(60), Duration.ofSeconds(2), 200, 20, 2, 10,
-                defaults.cipherSuites());
+                defaults.cipherSuites(), 5);
     }
 
     private static double value(BenchResult result, String figure) {
@@ -62,5 +62,52 @@ class BenchSmokeTest {
                     small(Scenario.REGISTER_STORM, 5).withSecurity(mode));
             assertThat(value(result, "failures")).as(mode.name()).isZero();
         }
+    }
+
+    @Test
+    void reconnectStormRegistersEveryDeviceAgainAfterARestart() throws Exception {
+        BenchResult result = run(Scenario.RECONNECT_STORM, small(Scenario.RECONNECT_STORM, 10));
+        assertThat(value(result, "not registered again")).isZero();
+    }
+
+    @Test
+    void steadyReportingStoresTheNotifications() throws Exception {
+        BenchResult result = run(Scenario.STEADY_REPORTING, small(Scenario.STEADY_REPORTING, 20));
+        assertThat(value(result, "notifications sent/s")).isPositive();
+        assertThat(value(result, "stored/s")).isPositive();
+        assertThat(value(result, "observe failures")).isZero();
+    }
+
+    @Test
+    void maxReportingFindsAKnee() throws Exception {
+        BenchResult result = run(Scenario.MAX_REPORTING, small(Scenario.MAX_REPORTING, 10));
+        assertThat(value(result, "knee: stored/s")).isPositive();
+    }
+
+    @Test
+    void memoryPerDeviceMeasuresTheHeap() throws Exception {
+        BenchResult result = run(Scenario.MEMORY_PER_DEVICE, small(Scenario.MEMORY_PER_DEVICE, 20));
+        assertThat(value(result, "registered")).isEqualTo(20);
+    }
+
+    @Test
+    void firmwareCampaignUpdatesEveryDevice() throws Exception {
+        BenchResult result = run(Scenario.FIRMWARE_CAMPAIGN, small(Scenario.FIRMWARE_CAMPAIGN, 4));
+        assertThat(value(result, "failures")).isZero();
+        assertThat(value(result, "succeeded")).isEqualTo(4);
+    }
+
+    @Test
+    void apiUnderLoadMeasuresListsAndReads() throws Exception {
+        BenchResult result = run(Scenario.API_UNDER_LOAD, small(Scenario.API_UNDER_LOAD, 10));
+        assertThat(value(result, "errors")).isZero();
+        assertThat(value(result, "list p99")).isPositive();
+        assertThat(value(result, "single read p99")).isPositive();
+    }
+
+    @Test
+    void ecBoundMeasuresTheHandshakeWork() throws Exception {
+        BenchResult result = run(Scenario.EC_BOUND, small(Scenario.EC_BOUND, 0));
+        assertThat(value(result, "server EC work per RPK handshake")).isPositive();
     }
 }

@@ -32,6 +32,12 @@ public final class ChildJvmLauncher implements ServerLauncher {
     private static final Pattern PORTS = Pattern.compile("coap port (\\d+) coaps port (\\d+)");
     private static final Pattern HTTP = Pattern.compile("started: https?://[^:/]+:(\\d+)/");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    /** Child servers still running: stopped when the bench exits, even on Ctrl-C. */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroy), "bench-children"));
+    }
 
     private final Path javaHome;
     private final Path serverJar;
@@ -113,6 +119,7 @@ public final class ChildJvmLauncher implements ServerLauncher {
             }
             long logStart = Files.exists(dir.resolve("server.log")) ? Files.size(dir.resolve("server.log")) : 0;
             process = builder.start();
+            RUNNING.add(process);
             String line = awaitStartLine(logStart);
             Matcher ports = PORTS.matcher(line);
             if (!ports.find()) {
@@ -210,6 +217,7 @@ public final class ChildJvmLauncher implements ServerLauncher {
         }
 
         private void stopProcess() {
+            RUNNING.remove(process);
             process.destroy();
             try {
                 if (!process.waitFor(30, TimeUnit.SECONDS)) {

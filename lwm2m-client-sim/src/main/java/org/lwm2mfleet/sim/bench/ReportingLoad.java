@@ -9,6 +9,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.interceptors.MessageInterceptor;
+import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpoint;
+import org.eclipse.leshan.transport.californium.client.endpoint.CaliforniumClientEndpointsProvider;
 import org.lwm2mfleet.sim.fleet.SimulatedDevice;
 import org.lwm2mfleet.sim.objects.SimulatedInstance;
 
@@ -25,6 +29,8 @@ final class ReportingLoad {
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final List<SimulatedInstance> instances = new ArrayList<>();
+    /** Notifications that left the devices (counted on their CoAP endpoints, retransmissions included). */
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     private final int[] resources;
     private volatile double rate;
     private long fired;
@@ -35,6 +41,7 @@ final class ReportingLoad {
     /** (nanoTime, fired so far) at each tick. */
     private long[] times = new long[4096];
     private long[] counts = new long[4096];
+    private long[] sentCounts = new long[4096];
     private int samples;
 
     ReportingLoad(List<SimulatedDevice> devices, int resourcesPerDevice) {
@@ -47,6 +54,30 @@ final class ReportingLoad {
             }
         }
         resources = ids.stream().mapToInt(Integer::intValue).toArray();
+        MessageInterceptor counter = new MessageInterceptor() {
+            @Override
+            public void sendResponse(Response response) {
+                if (response.getOptions().hasObserve()) {
+                    sent.incrementAndGet();
+                }
+            }
+        };
+        for (SimulatedDevice device : devices) {
+            for (var provider : device.client().getEndpointsProvider()) {
+                if (provider instanceof CaliforniumClientEndpointsProvider californium) {
+                    for (var endpoint : californium.getEndpoints()) {
+                        if (endpoint instanceof CaliforniumClientEndpoint cf) {
+                            cf.getCoapEndpoint().addInterceptor(counter);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Notifications that left the devices so far. */
+    long sent() {
+        return sent.get();
     }
 
     /** Asks the server to observe every device's paths, {@code parallel} requests at a time; returns failures. */
@@ -126,14 +157,20 @@ final class ReportingLoad {
         if (samples == times.length) {
             times = Arrays.copyOf(times, samples * 2);
             counts = Arrays.copyOf(counts, samples * 2);
+            sentCounts = Arrays.copyOf(sentCounts, samples * 2);
         }
         times[samples] = now;
         counts[samples] = fired;
+        sentCounts[samples] = sent.get();
         samples++;
     }
 
-    /** When the {@code n}-th notification (from 1) was fired, or -1 if not yet. */
-    synchronized long firedAt(long n) {
+    /**
+     * When the {@code n}-th notification (from 1) left a device, to the 10 ms of the ticker, or -1 if not yet:
+     * notifications are stored in about the order they were sent.
+     */
+    synchronized long sentAt(long n) {
+        long[] counts = sentCounts;
         int low = 0;
         int high = samples - 1;
         if (samples == 0 || counts[high] < n) {

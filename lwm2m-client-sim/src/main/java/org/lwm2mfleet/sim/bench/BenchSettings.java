@@ -24,14 +24,15 @@ import org.lwm2mfleet.sim.fleet.SecurityMode;
  * @param cipherSuites DTLS cipher suites the devices offer; empty for Leshan's defaults
  * @param warmup devices that register and de-register before a storm is measured, so that the server's JIT has
  *        compiled the registration path (0: a cold server)
+ * @param settle how long memory-per-device waits after the registrations before it measures the heap
  */
 public record BenchSettings(int devices, SecurityMode security, String fleetSecret, int concurrency,
         Duration duration, double rate, int resourcesPerDevice, int imageBytes, Duration timeout, Duration step,
-        int registryDevices, int requests, int startThreads, int devicesPerAddress, java.util.List<String> cipherSuites, int warmup) {
+        int registryDevices, int requests, int startThreads, int devicesPerAddress, java.util.List<String> cipherSuites, int warmup, Duration settle) {
 
     public BenchSettings withDevices(int count) {
         return new BenchSettings(count, security, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
-                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites, warmup);
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites, warmup, settle);
     }
 
     /** With the LwM2M mandatory suite of the mode when {@code cipherSuites} was that of the previous mode. */
@@ -39,7 +40,7 @@ public record BenchSettings(int devices, SecurityMode security, String fleetSecr
         java.util.List<String> suites = cipherSuites.equals(mandatorySuites(security)) ? mandatorySuites(mode)
                 : cipherSuites;
         return new BenchSettings(devices, mode, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
-                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, suites, warmup);
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, suites, warmup, settle);
     }
 
     /**

@@ -70,6 +70,7 @@ public enum Scenario {
     public static BenchSettings defaults(Scenario scenario) {
         return new BenchSettings(scenario.defaultDevices, SecurityMode.PSK, "bench-fleet-secret", 100,
                 Duration.ofMinutes(10), 10_000, 1, 256 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(30),
-                100_000, 2_000, 4, 10_000, BenchSettings.mandatorySuites(SecurityMode.PSK), 2_000);
+                100_000, 2_000, 4, 10_000, BenchSettings.mandatorySuites(SecurityMode.PSK), 2_000,
+                Duration.ofSeconds(250));
     }
 }

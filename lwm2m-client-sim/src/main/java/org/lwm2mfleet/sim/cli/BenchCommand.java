@@ -107,6 +107,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Devices that register and de-register before a storm is measured, so the server's JIT is warm; 0 for a cold server (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--settle", defaultValue = "PT250S", paramLabel = "DURATION",
+            description = "How long memory-per-device waits after registering before it measures, so that CoAP's duplicate detection (EXCHANGE_LIFETIME, 247 s) has forgotten the registration messages (default: ${DEFAULT-VALUE}).")
+    Duration settle;
+
     @Option(names = "--ec-bound", paramLabel = "PER_SECOND",
             description = "EC handshakes per second this machine can do (from 'bench ec-bound'); RPK and X.509 storms are held to 80% of it.")
     Double ecBound;
@@ -185,7 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
                 duration != null ? duration : defaultDuration, rate != null ? rate : defaultRate,
                 Math.max(1, Math.min(5, resources)), imageSize, timeout, step, registryDevices, requests,
                 startThreads, devicesPerAddress, cipherSuites == null ? BenchSettings.mandatorySuites(mode)
-                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites, warmup);
+                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites, warmup, settle);
     }
 
     private ServerLauncher launcher() throws Exception {

@@ -38,7 +38,7 @@ class BenchSmokeTest {
         BenchSettings defaults = Scenario.defaults(scenario);
         return new BenchSettings(devices, SecurityMode.PSK, "smoke-secret", 5, Duration.ofSeconds(3), 40, 1,
                 16 * 1024, Duration.ofSeconds(60), Duration.ofSeconds(2), 200, 20, 2, 10,
-                defaults.cipherSuites(), 5);
+                defaults.cipherSuites(), 5, Duration.ZERO);
     }
 
     private static double value(BenchResult result, String figure) {

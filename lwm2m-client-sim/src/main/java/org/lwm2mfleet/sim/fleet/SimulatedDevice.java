@@ -64,7 +64,9 @@ public final class SimulatedDevice {
         thread.setDaemon(true);
         return thread;
     });
-    private static volatile Configuration sharedConfiguration;
+    /** One Californium configuration per list of cipher suites (the empty list: Leshan's defaults). */
+    private static final java.util.Map<List<String>, Configuration> CONFIGURATIONS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final String endpoint;
     private final Profile profile;
@@ -83,12 +85,13 @@ public final class SimulatedDevice {
         Server server = new Server(SHORT_SERVER_ID, b.lifetime.toSeconds(), EnumSet.of(binding), false, binding);
 
         CaliforniumClientEndpointsProvider.Builder endpoints = new CaliforniumClientEndpointsProvider.Builder(
-                new CoapClientProtocolProvider(), new CoapsClientProtocolProvider());
-        endpoints.setConfiguration(californiumConfiguration(endpoints));
+                new CoapClientProtocolProvider(), b.sharedExecutor != null ? SharedThreads.coapsProtocol()
+                        : new CoapsClientProtocolProvider());
+        endpoints.setConfiguration(californiumConfiguration(endpoints, b.cipherSuites));
         endpoints.setClientAddress(b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri));
 
         DefaultRegistrationEngineFactory engine = new DefaultRegistrationEngineFactory()
-                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis());
+                .setRetryWaitingTimeInMs((int) b.retryWait.toMillis()).setReconnectOnUpdate(b.reconnectOnUpdate);
         if (b.wakeInterval != null) {
             // Queue mode: the device sleeps and wakes to update its registration every wakeInterval.
             engine.setQueueMode(true);
@@ -104,6 +107,10 @@ public final class SimulatedDevice {
             builder.setSharedExecutor(b.sharedExecutor);
         }
         this.client = builder.build();
+        if (b.sharedExecutor != null) {
+            // In a fleet, the CoAP stack, DTLS handshakes and request timeouts run on threads shared by all devices.
+            SharedThreads.share(client);
+        }
         client.addObserver(new LwM2mClientObserverAdapter() {
             @Override
             public void onRegistrationSuccess(LwM2mServer server, RegisterRequest request, String registrationId) {
@@ -231,13 +238,18 @@ public final class SimulatedDevice {
      * One Californium configuration for every simulated device, with room for firmware images: Californium refuses
      * block-wise bodies over 8 KiB by default.
      */
-    private static Configuration californiumConfiguration(CaliforniumClientEndpointsProvider.Builder endpoints) {
-        if (sharedConfiguration == null) {
+    private static Configuration californiumConfiguration(CaliforniumClientEndpointsProvider.Builder endpoints,
+            List<String> cipherSuites) {
+        return CONFIGURATIONS.computeIfAbsent(cipherSuites, suites -> {
             Configuration configuration = endpoints.createDefaultConfiguration();
             configuration.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, MAX_FIRMWARE_BYTES);
-            sharedConfiguration = configuration;
-        }
-        return sharedConfiguration;
+            if (!suites.isEmpty()) {
+                configuration.setAsList(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CIPHER_SUITES,
+                        suites.stream().map(org.eclipse.californium.scandium.dtls.cipher.CipherSuite::valueOf)
+                                .toArray(org.eclipse.californium.scandium.dtls.cipher.CipherSuite[]::new));
+            }
+            return configuration;
+        });
     }
 
     /** The device's own Californium endpoint for a URI's scheme: a download reuses the DTLS session it has. */
@@ -283,6 +295,8 @@ public final class SimulatedDevice {
         private ScheduledExecutorService sharedExecutor;
         private InetAddress localAddress;
         private Duration wakeInterval;
+        private List<String> cipherSuites = List.of();
+        private boolean reconnectOnUpdate;
 
         private Builder(String endpoint, Profile profile) {
             this.endpoint = Objects.requireNonNull(endpoint);
@@ -345,6 +359,24 @@ public final class SimulatedDevice {
         }
 
         /** Queue mode: the device sleeps, waking every {@code wakeInterval} to update its registration. */
+        /**
+         * DTLS cipher suites the device offers, by their IANA names (e.g. TLS_PSK_WITH_AES_128_CCM_8, the LwM2M
+         * mandatory PSK suite, which many constrained devices offer alone); default (empty): Leshan's defaults.
+         */
+        public Builder cipherSuites(List<String> cipherSuites) {
+            this.cipherSuites = List.copyOf(cipherSuites);
+            return this;
+        }
+
+        /**
+         * A new DTLS handshake before every registration update, as devices behind NATs or waking from deep sleep do
+         * (default: no, the session is reused).
+         */
+        public Builder reconnectOnUpdate(boolean reconnect) {
+            this.reconnectOnUpdate = reconnect;
+            return this;
+        }
+
         public Builder queueMode(Duration wakeInterval) {
             this.wakeInterval = wakeInterval;
             return this;

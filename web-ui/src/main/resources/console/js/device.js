@@ -151,7 +151,7 @@ export function render(ctx) {
         form.remove();
         loadDevice(false);
       } catch (error) {
-        showFormError(form, box, error.field === 'add' || error.field === 'remove' ? { ...error, field: 'tags' } : error);
+        showFormError(form, box, error.field === 'add' || error.field === 'remove' ? { message: error.message, field: 'tags' } : error);
       }
     });
     head.after(form);
@@ -351,7 +351,7 @@ export function render(ctx) {
         close();
         if (result.status !== 202) readPath(path, m, cells, status);
       } catch (error) {
-        showFormError(form, box, error.field === 'value' || !error.field ? { ...error, message: describe(error), field: 'value' } : error);
+        showFormError(form, box, error.field === 'value' || !error.field ? { message: error.message, field: 'value' } : error);
       }
     });
     setTimeout(() => input.querySelector ? (input.querySelector('input') || input).focus() : input.focus());
@@ -403,7 +403,7 @@ export function render(ctx) {
         loadObservations();
         refreshLog();
       } catch (error) {
-        showFormError(form, box, error.field && error.field.startsWith('attributes.') ? { ...error, field: error.field.split('.')[1] } : error);
+        showFormError(form, box, error.field && error.field.startsWith('attributes.') ? { message: error.message, field: error.field.split('.')[1] } : error);
       }
     });
     setTimeout(() => inputs.pmin.focus());

@@ -190,6 +190,8 @@ class ConsoleJourneysTest {
         browser.driver().findElement(By.cssSelector("#history-form button[type=submit]")).click();
         browser.waitUntil(d -> points(d, "history-chart") >= 1);
         browser.document("device");
+        // uPlot draws under the strict Content-Security-Policy: nothing refused, nothing thrown.
+        assertThat(browser.severeLogs()).isEmpty();
     }
 
     @Test

@@ -110,7 +110,7 @@ export function upload(path, file, onProgress) {
  * device page asks for on its own stream). on(type, fn) answers a function that unsubscribes.
  */
 const FLEET_TYPES = ['registered', 'updated', 'deregistered', 'expired', 'sleeping', 'awake', 'provisioned', 'deleted',
-  'authentication-failed', 'operation', 'firmware', 'campaign'];
+  'authentication-failed', 'operation', 'firmware', 'campaign', 'rule', 'alert'];
 
 class EventHub {
   constructor() {

@@ -9,6 +9,7 @@ export function render(ctx) {
     tiles[status] = h('span', { class: 'n', id: 'count-' + status }, '–');
   }
   const failuresTile = h('span', { class: 'n', id: 'count-auth-failures' }, '–');
+  const alertsTile = h('span', { class: 'n', id: 'count-alerts' }, '–');
   const errors = h('div');
   const bars = h('div', { class: 'bars', id: 'registrations-chart', role: 'img', 'aria-label': 'Registrations per 10 minutes' });
   const axis = h('div', { class: 'axis' });
@@ -28,7 +29,8 @@ export function render(ctx) {
     h('div', { class: 'grid tiles' },
       statusLink('total', 'devices'), statusLink('online', 'online'), statusLink('sleeping', 'sleeping'),
       statusLink('offline', 'offline'),
-      h('div', { class: 'tile failed' }, failuresTile, h('span', { class: 'l' }, 'authentication failures (recent)'))),
+      h('div', { class: 'tile failed' }, failuresTile, h('span', { class: 'l' }, 'authentication failures (recent)')),
+      h('a', { class: 'tile failed', href: '#/rules' }, alertsTile, h('span', { class: 'l' }, 'active alerts'))),
     h('div', { class: 'grid two' },
       h('section', { class: 'panel' }, h('div', { class: 'page-head' }, h('h2', {}, 'Registrations'), regTotal,
         h('span', { class: 'actions' }, hoursSelect)), bars, axis,
@@ -96,7 +98,20 @@ export function render(ctx) {
     }
   }
 
+  async function loadAlerts() {
+    try {
+      const { counts } = await get('/api/v1/alerts?state=active&limit=1');
+      alertsTile.textContent = String(counts.active);
+      alertsTile.title = Object.entries(counts.activeBySeverity).filter(([, n]) => n).map(([s, n]) => `${n} ${s}`).join(', ');
+    } catch (error) {
+      alertsTile.textContent = '?';
+      alertsTile.title = error.message;
+    }
+  }
+
   hoursSelect.addEventListener('change', loadStats);
+  ctx.onCleanup(events.on('alert', debounce(loadAlerts, 500)));
+  loadAlerts();
   const refresh = debounce(loadStats, 700);
   const refreshVersions = debounce(loadVersions, 3000);
   ctx.onCleanup(events.on(['registered', 'deregistered', 'expired', 'sleeping', 'awake', 'provisioned', 'deleted',

@@ -69,6 +69,8 @@ import org.lwm2mfleet.server.telemetry.TelemetryResource;
 import org.lwm2mfleet.server.telemetry.TelemetryService;
 import org.lwm2mfleet.server.telemetry.TelemetryWriter;
 import org.lwm2mfleet.server.rules.RuleEngine;
+import org.lwm2mfleet.server.rules.AlertResource;
+import org.lwm2mfleet.server.rules.Alerts;
 import org.lwm2mfleet.server.rules.RuleResource;
 import org.lwm2mfleet.server.rules.Rules;
 import org.lwm2mfleet.server.store.Database;
@@ -114,7 +116,11 @@ public final class FleetServer implements AutoCloseable {
     }
 
     public static FleetServer start(ServerConfig config) throws Exception {
-        Clock clock = Clock.systemUTC();
+        return start(config, Clock.systemUTC());
+    }
+
+    /** @param clock the server's time: tests pass one they can move forward to see what waiting would do */
+    public static FleetServer start(ServerConfig config, Clock clock) throws Exception {
         Files.createDirectories(config.dataDir());
 
         // Object models: shipped registry definitions plus the operator's folder.
@@ -196,10 +202,6 @@ public final class FleetServer implements AutoCloseable {
         }
         leshan.getObservationService().addListener(reporting);
 
-        // Rules: reported values acting on devices, through the same dispatcher as people.
-        Rules rules = new Rules(database.jdbc(), modelRepository, clock);
-        RuleEngine ruleEngine = new RuleEngine(rules, devices, dispatcher, operations, observations, events,
-                config.pendingExpiry(), endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint) != null);
         leshan.getSendService().addListener(reporting);
 
         // Access control: users, tokens, sessions, sign-in throttling, audit log.
@@ -209,6 +211,13 @@ public final class FleetServer implements AutoCloseable {
         ApiTokens tokens = new ApiTokens(database.jdbc(), clock);
         Sessions sessions = new Sessions(clock, config.access().sessionIdleTimeout(), config.access().sessionMaxAge());
         AuditLog audit = new AuditLog(database.jdbc(), clock);
+
+        // Rules: reported values acting on devices through the same dispatcher as people, alerts, webhooks.
+        Rules rules = new Rules(database.jdbc(), modelRepository, clock);
+        Alerts alerts = new Alerts(database.jdbc(), events, clock);
+        RuleEngine ruleEngine = new RuleEngine(rules, alerts, devices, dispatcher, operations, observations, audit,
+                events, clock, config.pendingExpiry(), config.webhookRetryDelay(), meters,
+                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint) != null);
 
         // HTTP: REST, event stream, health and metrics, console.
         EventStreamHandler eventStream = new EventStreamHandler(events);
@@ -225,6 +234,7 @@ public final class FleetServer implements AutoCloseable {
         new FirmwareResource(firmwareImages, firmwareUpdates, inventory).register(router);
         new CampaignResource(campaigns).register(router);
         new RuleResource(rules, ruleEngine).register(router);
+        new AlertResource(alerts).register(router);
         new ModelResource(models).register(router);
         new org.lwm2mfleet.server.device.FleetStatsResource(devices, events, clock).register(router);
         new org.lwm2mfleet.server.device.DeviceTagsResource(database.jdbc()).register(router);
@@ -250,6 +260,15 @@ public final class FleetServer implements AutoCloseable {
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
         new SystemResource(meters, server::endpoints).register(router);
+        if (config.demo()) {
+            // Demo only (not in the OpenAPI document): a gas event now, instead of waiting for the next one.
+            router.post("/api/v1/demo/gas-event", e -> e.json(200, Map.of("triggered",
+                    server.demo != null && server.demo.gasEvent())));
+            if (rules.all().stream().noneMatch(r -> r.rule().name().equals(DemoFleet.GAS_RULE_NAME))) {
+                rules.create(org.lwm2mfleet.server.api.Json.MAPPER.readTree(DemoFleet.GAS_RULE));
+                ruleEngine.reload();
+            }
+        }
         server.routes = router.routes();
         leshan.start();
         http.start();

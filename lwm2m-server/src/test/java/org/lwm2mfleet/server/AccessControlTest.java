@@ -102,6 +102,9 @@ class AccessControlTest {
             { "PUT /api/v1/rules/{id}", "operator" },
             { "DELETE /api/v1/rules/{id}", "operator" },
             { "GET /api/v1/rules/{id}/firings", "viewer" },
+            { "GET /api/v1/alerts", "viewer" },
+            { "GET /api/v1/alerts/{id}", "viewer" },
+            { "POST /api/v1/alerts/{id}/acknowledge", "operator" },
     };
     private static final List<String> ROLES = List.of("viewer", "operator", "admin");
 

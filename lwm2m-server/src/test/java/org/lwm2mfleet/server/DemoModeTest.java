@@ -39,6 +39,16 @@ class DemoModeTest {
             JsonNode withTemperature = server.api().get("/api/v1/devices?object=3303").json();
             assertThat(withTemperature.get("items").findValuesAsText("endpoint"))
                     .containsExactly("demo-environment-sensor-1");
+
+            // The demo's gas rule is there, and a gas event switches the fan on through it.
+            assertThat(server.api().get("/api/v1/rules").text()).contains("Ventilate on gas (demo)");
+            assertThat(server.api().post("/api/v1/demo/gas-event", "{}").json().get("triggered").asBoolean())
+                    .isTrue();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> server.api()
+                    .get("/api/v1/devices/demo-ventilation-fan-1/objects/3306/0/5850").json().path("value")
+                    .asBoolean());
+            assertThat(server.api().get("/api/v1/alerts?state=active").json().at("/counts/activeBySeverity/major")
+                    .asLong()).isEqualTo(1);
         }
     }
 }

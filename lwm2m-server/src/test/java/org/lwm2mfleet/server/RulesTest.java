@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lwm2mfleet.server.api.Json;
 import org.lwm2mfleet.sim.fleet.DeviceSecurity;
 import org.lwm2mfleet.sim.fleet.FleetCredentials;
 import org.lwm2mfleet.sim.fleet.SimulatedDevice;
@@ -35,7 +37,7 @@ class RulesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir);
+        server = TestServer.start(dir, c -> c.webhookRetryDelay(Duration.ofMillis(200)));
         devices.startPsk(server, SECRET, "fan-a", Profile.VENTILATION_FAN);
         b = startTagged("fan-b");
         c = startTagged("fan-c");
@@ -91,6 +93,13 @@ class RulesTest {
         assertThat(firings.get(1).get("state").asText()).isEqualTo("raised");
         assertThat(firings.get(1).get("value").asDouble()).isEqualTo(80.0);
         assertThat(firings.get(1).get("actions").toString()).contains("fan-b/3306/0/5850", "fan-c/3306/0/5850");
+        // Done like a person's request, and known to be the rule's: in the operation log and the audit log.
+        await().atMost(Duration.ofSeconds(10)).until(() -> firings(id).get(1).get("actions").findValuesAsText(
+                "outcome").stream().allMatch("succeeded"::equals));
+        JsonNode log = server.api().get("/api/v1/devices/fan-b/operations").json().get("items");
+        assertThat(log.findValuesAsText("requestedBy")).contains("rule:" + id);
+        JsonNode audit = server.api().get("/api/v1/audit?actor=rule:" + id).json().get("items");
+        assertThat(audit.findValuesAsText("target")).contains("fan-b/3306/0/5850", "fan-c/3306/0/5850");
 
         // Disabled, it does nothing; deleted, it is gone.
         JsonNode rule = server.api().get("/api/v1/rules/" + id).json();
@@ -101,6 +110,73 @@ class RulesTest {
         assertThat(fanOn(b)).isFalse();
         assertThat(server.api().delete("/api/v1/rules/" + id).status()).isEqualTo(204);
         assertThat(server.api().get("/api/v1/rules/" + id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aRuleRaisesAnAlertAndCallsASignedWebhookThatRetriesWhenTheReceiverFails() throws Exception {
+        String secret = "webhook-secret-0123456789";
+        try (WebhookReceiver receiver = new WebhookReceiver(2)) {
+            Api.Reply created = server.api().post("/api/v1/rules", """
+                    {"name": "overspeed", "trigger": {"path": "/3306/0/5851", "endpoint": "fan-a",
+                      "condition": "above", "threshold": 70, "clear": 30},
+                     "actions": [{"type": "alert", "severity": "critical", "message": "fan-a runs too fast"},
+                                 {"type": "webhook", "url": "%s", "secret": "%s"}]}"""
+                    .formatted(receiver.url(), secret));
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            long id = created.json().get("id").asLong();
+            // The secret is write-only.
+            assertThat(created.text()).doesNotContain(secret).contains("\"secretSet\":true");
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.api().get("/api/v1/devices/fan-a/observations")
+                    .text().contains("/3306/0/5851"));
+
+            speed(85);
+            JsonNode alert = await().atMost(Duration.ofSeconds(20)).until(
+                    () -> server.api().get("/api/v1/alerts?state=active&ruleId=" + id).json().get("items"),
+                    items -> items.size() == 1).get(0);
+            assertThat(alert.get("severity").asText()).isEqualTo("critical");
+            assertThat(alert.get("message").asText()).isEqualTo("fan-a runs too fast");
+            assertThat(alert.get("endpoint").asText()).isEqualTo("fan-a");
+            assertThat(alert.get("value").asDouble()).isEqualTo(85.0);
+            assertThat(server.api().get("/api/v1/alerts").json().at("/counts/activeBySeverity/critical").asLong())
+                    .isEqualTo(1);
+
+            // Two failures, then delivered: three attempts of the same delivery, each signed.
+            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.received().size() == 3);
+            List<WebhookReceiver.Received> attempts = receiver.received();
+            assertThat(attempts).extracting(WebhookReceiver.Received::delivery).containsOnly(
+                    attempts.get(0).delivery());
+            for (WebhookReceiver.Received attempt : attempts) {
+                assertThat(attempt.signature()).isEqualTo("sha256=" + hmac(secret, attempt.body()));
+            }
+            JsonNode payload = Json.MAPPER.readTree(attempts.get(2).body());
+            assertThat(payload.get("state").asText()).isEqualTo("raised");
+            assertThat(payload.get("endpoint").asText()).isEqualTo("fan-a");
+            assertThat(payload.at("/rule/id").asLong()).isEqualTo(id);
+            assertThat(payload.get("value").asDouble()).isEqualTo(85.0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> firings(id).get(0).get("actions").toString()
+                    .contains("delivered (attempt 3)"));
+
+            // Acknowledged once, by whom; then cleared when the speed falls below the clear level.
+            long alertId = alert.get("id").asLong();
+            Api.Reply ack = server.api().post("/api/v1/alerts/" + alertId + "/acknowledge", "");
+            assertThat(ack.status()).as(ack.text()).isEqualTo(200);
+            assertThat(ack.json().get("acknowledgedBy").asText()).startsWith("admin");
+            assertThat(server.api().post("/api/v1/alerts/" + alertId + "/acknowledge", "").status()).isEqualTo(409);
+            speed(10);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !server.api().get("/api/v1/alerts/" + alertId).json()
+                    .get("clearedAt").isNull());
+            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.received().size() == 4);
+            assertThat(Json.MAPPER.readTree(receiver.received().get(3).body()).get("state").asText())
+                    .isEqualTo("cleared");
+            assertThat(server.api().delete("/api/v1/rules/" + id).status()).isEqualTo(204);
+        }
+    }
+
+    private static String hmac(String secret, byte[] body) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(body));
     }
 
     @Test
@@ -119,6 +195,16 @@ class RulesTest {
         assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
                 + "\"condition\":\"above\",\"threshold\":50,\"clear\":70},\"actions\":[" + action + "]}",
                 "trigger.clear");
+        // equals with a value of the wrong type, an unknown condition, a webhook that is not a URL.
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5850\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"equals\",\"value\":\"on\"},\"actions\":[" + action + "]}", "trigger.value");
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"sometimes\"},\"actions\":[" + action + "]}", "trigger.condition");
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"silent\"},\"actions\":[" + action + "]}", "trigger.silentSeconds");
+        assertRefused("{\"name\":\"x\",\"trigger\":{\"path\":\"/3306/0/5851\",\"endpoint\":\"fan-a\","
+                + "\"condition\":\"changed\"},\"actions\":[{\"type\":\"webhook\",\"url\":\"file:///etc/passwd\","
+                + "\"secret\":\"0123456789abcdef\"}]}", "actions[0].url");
         assertThat(server.api().get("/api/v1/rules").json().get("items")).isEmpty();
     }
 

@@ -20,8 +20,11 @@ public final class TestServer implements AutoCloseable {
     private FleetServer server;
     private Api api;
 
-    private TestServer(ServerConfig config) throws Exception {
+    private final java.time.Clock clock;
+
+    private TestServer(ServerConfig config, java.time.Clock clock) throws Exception {
         this.config = config;
+        this.clock = clock;
         boot();
     }
 
@@ -32,14 +35,20 @@ public final class TestServer implements AutoCloseable {
 
     /** @param customize changes to the defaults (loopback, ephemeral ports, fresh H2 in {@code dataDir}) */
     public static TestServer start(Path dataDir, Consumer<ServerConfig.Builder> customize) throws Exception {
+        return start(dataDir, java.time.Clock.systemUTC(), customize);
+    }
+
+    /** @param clock the server's clock, for tests that move time forward instead of waiting */
+    public static TestServer start(Path dataDir, java.time.Clock clock, Consumer<ServerConfig.Builder> customize)
+            throws Exception {
         ServerConfig.Builder builder = ServerConfig.builder(dataDir).loopbackEphemeralPorts().access(AccessConfig
                 .defaults().withAdminPassword(ADMIN_PASSWORD).withPasswordIterations(PASSWORD_ITERATIONS));
         customize.accept(builder);
-        return new TestServer(builder.build());
+        return new TestServer(builder.build(), clock);
     }
 
     private void boot() throws Exception {
-        server = FleetServer.start(config);
+        server = FleetServer.start(config, clock);
         // The token is in the database: after a restart the same one still works.
         if (api != null && api.token() != null) {
             api = new Api(server.httpUri(), httpClient(), api.token(), null, null);

@@ -77,6 +77,10 @@ final class FleetCommand implements Callable<Integer> {
             description = "Devices that get --firmware-failure whatever the probability.")
     Set<String> failingEndpoints;
 
+    @Option(names = "--gas-events", paramLabel = "PERIOD",
+            description = "Gas detectors smell gas this often, ISO-8601, e.g. PT3M: the concentration ramps past 50 ppm for 30 s and decays, for rules to act on (default: never).")
+    Duration gasEvents;
+
     @Override
     public Integer call() throws InterruptedException {
         SecurityMode mode = security.mode();
@@ -101,6 +105,13 @@ final class FleetCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         fleet.start();
+        java.util.concurrent.ScheduledExecutorService gas = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "sim-gas-events");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        GasEvents.schedule(gas, gasEvents, fleet::devices);
         System.out.printf("fleet of %d devices (%s) starting against %s; Ctrl-C to stop%n", count, mode, server);
         stopped.await();
         return 0;

@@ -63,6 +63,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Sleep (LwM2M queue mode) and wake this often to update the registration, ISO-8601, e.g. PT60S.")
     Duration wakeInterval;
 
+    @Option(names = "--gas-events", paramLabel = "PERIOD",
+            description = "Gas detectors smell gas this often, ISO-8601, e.g. PT3M: the concentration ramps past 50 ppm for 30 s and decays, for rules to act on (default: never).")
+    Duration gasEvents;
+
     @Override
     public Integer call() throws InterruptedException {
         SecurityMode mode = security.mode();
@@ -98,6 +102,7 @@ final class RunCommand implements Callable<Integer> {
         device.start();
         long tick = (tickInterval != null ? tickInterval : FleetSpec.DEFAULT_TICK).toMillis();
         scheduler.scheduleAtFixedRate(device::tick, tick, tick, TimeUnit.MILLISECONDS);
+        GasEvents.schedule(scheduler, gasEvents, () -> java.util.List.of(device));
         System.out.printf("%s (%s, %s) running against %s; Ctrl-C to stop%n", endpoint, profile, mode, server);
         stopped.await();
         return 0;

@@ -12,6 +12,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.lwm2mfleet.server.ops.Requester;
 import org.lwm2mfleet.server.auth.AuditLog;
 import org.lwm2mfleet.server.auth.Authenticator;
 import org.lwm2mfleet.server.auth.Principal;
@@ -83,11 +84,15 @@ public final class ApiHandler extends Handler.Abstract {
             exchange.fail(new FleetException(ProblemType.METHOD_NOT_ALLOWED, null,
                     request.getMethod() + " is not allowed on " + path));
         } else {
-            try {
-                match.handler().handle(exchange);
-            } catch (Exception e) {
-                exchange.fail(e);
-            }
+            String requester = principal == null ? "anonymous" : principal.actor();
+            Requester.as(requester, () -> {
+                try {
+                    match.handler().handle(exchange);
+                } catch (Exception e) {
+                    exchange.fail(e);
+                }
+                return null;
+            });
         }
         return true;
     }

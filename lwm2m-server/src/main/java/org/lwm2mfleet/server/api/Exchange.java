@@ -98,6 +98,19 @@ public final class Exchange {
         }
     }
 
+    /** A whole-number query parameter, or null when absent. */
+    public Long queryLong(String name) {
+        String value = query(name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw FleetException.invalid(name, "must be a whole number, was '" + value + "'");
+        }
+    }
+
     public String contentType() {
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         return type == null ? "" : type.split(";")[0].strip().toLowerCase();

@@ -89,6 +89,9 @@ public class ServerCommand {
     @Option(names = "--pending-expiry", defaultValue = "P1D", paramLabel = "DURATION", description = "How long an operation waits for a sleeping device before it fails, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration pendingExpiry;
 
+    @Option(names = "--webhook-retry-delay", defaultValue = "PT1S", paramLabel = "DURATION", description = "How long a rule's webhook waits before its second attempt when the receiver fails; each later wait doubles, five attempts in all, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration webhookRetryDelay;
+
     @Option(names = "--firmware-max-size", defaultValue = "67108864", paramLabel = "BYTES", description = "Largest firmware image accepted; larger uploads are refused while streaming (default: ${DEFAULT-VALUE}).")
     long firmwareMaxSize;
 
@@ -140,7 +143,7 @@ public class ServerCommand {
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .firmwareMaxBytes(firmwareMaxSize)
+                .webhookRetryDelay(webhookRetryDelay).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
                 .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).publicHost(publicHost).access(accessConfig()).build();
     }

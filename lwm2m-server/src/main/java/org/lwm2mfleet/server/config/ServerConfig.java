@@ -29,6 +29,7 @@ import java.time.Duration;
  * @param telemetryBacklog how many reported values may wait for the database before new ones are dropped
  * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
+ * @param webhookRetryDelay how long a rule's webhook waits before its second attempt (each later wait doubles)
  * @param firmwareMaxBytes the largest firmware image accepted
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param dtlsMaxConnections the most DTLS connections (sessions) kept at once
@@ -60,6 +61,7 @@ public record ServerConfig(
         int telemetryBacklog,
         Duration queueAwakeTime,
         Duration pendingExpiry,
+        Duration webhookRetryDelay,
         long firmwareMaxBytes,
         Duration firmwareStallTimeout,
         int dtlsMaxConnections,
@@ -101,6 +103,9 @@ public record ServerConfig(
         }
         if (queueAwakeTime == null || queueAwakeTime.toMillis() < 100) {
             throw new InvalidConfigException("queue-awake-time", "must be at least 100 ms");
+        }
+        if (webhookRetryDelay == null || webhookRetryDelay.isNegative() || webhookRetryDelay.isZero()) {
+            throw new InvalidConfigException("webhook-retry-delay", "must be positive");
         }
         if (pendingExpiry == null || pendingExpiry.toSeconds() < 1) {
             throw new InvalidConfigException("pending-expiry", "must be at least 1 s");
@@ -148,6 +153,7 @@ public record ServerConfig(
         b.telemetryBacklog = telemetryBacklog;
         b.queueAwakeTime = queueAwakeTime;
         b.pendingExpiry = pendingExpiry;
+        b.webhookRetryDelay = webhookRetryDelay;
         b.firmwareMaxBytes = firmwareMaxBytes;
         b.firmwareStallTimeout = firmwareStallTimeout;
         b.dtlsMaxConnections = dtlsMaxConnections;
@@ -181,6 +187,7 @@ public record ServerConfig(
         private int telemetryBacklog = 100_000;
         private Duration queueAwakeTime = Duration.ofSeconds(93);
         private Duration pendingExpiry = Duration.ofDays(1);
+        private Duration webhookRetryDelay = Duration.ofSeconds(1);
         private long firmwareMaxBytes = 64L * 1024 * 1024;
         private Duration firmwareStallTimeout = Duration.ofMinutes(10);
         private int dtlsMaxConnections = 150_000;
@@ -303,6 +310,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder webhookRetryDelay(Duration delay) {
+            this.webhookRetryDelay = delay;
+            return this;
+        }
+
         public Builder pendingExpiry(Duration expiry) {
             this.pendingExpiry = expiry;
             return this;
@@ -342,7 +354,7 @@ public record ServerConfig(
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, firmwareMaxBytes,
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, firmwareMaxBytes,
                     firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, publicHost, access);
         }
     }

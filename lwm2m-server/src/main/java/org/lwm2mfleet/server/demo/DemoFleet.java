@@ -37,10 +37,43 @@ public final class DemoFleet implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoFleet.class);
 
+    /** The demo's automation: the first gas detector's concentration switches the ventilation fans. */
+    public static final String GAS_RULE_NAME = "Ventilate on gas (demo)";
+    public static final String GAS_RULE = """
+            {"name": "%s",
+             "trigger": {"path": "/3325/0/5700", "endpoint": "demo-gas-detector-1", "condition": "above",
+                         "threshold": 50, "clear": 20},
+             "actions": [{"type": "write", "tag": "ventilation-fan", "path": "/3306/0/5850",
+                          "value": true, "clearValue": false},
+                         {"type": "alert", "severity": "major",
+                          "message": "Gas above 50 ppm at demo-gas-detector-1: ventilating"}]}"""
+            .formatted(GAS_RULE_NAME);
+    /** How often the demo gas detector smells gas, so the rule visibly switches the fans on and off. */
+    private static final Duration GAS_EVENT_EVERY = Duration.ofMinutes(3);
+
     private final List<SimulatedFleet> fleets;
+    private final java.util.concurrent.ScheduledExecutorService gasEvents = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(org.lwm2mfleet.server.DaemonThreads.named("demo-gas"));
 
     private DemoFleet(List<SimulatedFleet> fleets) {
         this.fleets = fleets;
+        gasEvents.scheduleAtFixedRate(this::gasEvent, 60, GAS_EVENT_EVERY.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** A gas event on the first demo gas detector now: its concentration ramps up past 50 ppm and decays. */
+    public boolean gasEvent() {
+        for (SimulatedFleet fleet : fleets) {
+            for (var device : fleet.devices()) {
+                if (device.endpoint().equals("demo-gas-detector-1")) {
+                    device.object(org.lwm2mfleet.sim.objects.GasConcentration.class)
+                            .triggerGasEvent(Duration.ofSeconds(30));
+                    LOG.info("demo gas event on demo-gas-detector-1");
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public static DemoFleet start(DeviceService devices, URI coapsUri, ServerIdentity identity, Path dataDir,
@@ -100,6 +133,7 @@ public final class DemoFleet implements AutoCloseable {
 
     @Override
     public void close() {
+        gasEvents.shutdownNow();
         fleets.forEach(SimulatedFleet::close);
     }
 }

@@ -19,9 +19,11 @@ public final class EventTypes {
     public static final String CAMPAIGN = "campaign";
     /** A rule fired or cleared on a device. */
     public static final String RULE = "rule";
+    public static final String ALERT = "alert";
 
     public static final Set<String> ALL = Set.of(REGISTERED, UPDATED, DEREGISTERED, EXPIRED, SLEEPING, AWAKE,
-            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE, CAMPAIGN, RULE);
+            PROVISIONED, DELETED, AUTHENTICATION_FAILED, NOTIFICATION, OPERATION, FIRMWARE, CAMPAIGN, RULE,
+            ALERT);
 
     private EventTypes() {
     }

@@ -326,7 +326,7 @@ public final class DeviceOperations {
         if (!forgotten && cancelled == 0) {
             throw FleetException.notFound("no observation of " + String.join(",", pathTexts) + " on " + endpoint);
         }
-        log.record(endpoint, "cancel-observation", String.join(",", pathTexts), "api", clock.instant(), "success",
+        log.record(endpoint, "cancel-observation", String.join(",", pathTexts), Requester.current(), clock.instant(), "success",
                 null, 0);
         return Map.of("cancelled", true);
     }
@@ -357,6 +357,7 @@ public final class DeviceOperations {
             String operation, String target, Function<LwM2mModel, DownlinkDeviceManagementRequest<T>> build,
             BiFunction<? super T, LwM2mModel, Map<String, Object>> render) {
         Instant start = clock.instant();
+        String requestedBy = Requester.current();
         Registration registration = server.getRegistrationService().getByEndpoint(endpoint);
         if (registration == null) {
             devices.get(endpoint); // 404 when the device does not exist at all
@@ -390,7 +391,7 @@ public final class DeviceOperations {
         return result.whenComplete((value, error) -> {
             String outcome = error == null ? "success" : outcome(error);
             sample.stop(meters.timer("lwm2m.requests", "operation", operation, "outcome", outcome));
-            log.record(endpoint, operation, target, "api", start, outcome,
+            log.record(endpoint, operation, target, requestedBy, start, outcome,
                     error == null ? null : cause(error).getMessage(),
                     Duration.between(start, clock.instant()).toMillis());
         });

@@ -46,6 +46,10 @@ public final class OperationDispatcher {
 
     /** Sends the request to the device now. */
     CompletableFuture<Map<String, Object>> run(OperationRequest r) {
+        return r.requestedBy() == null ? send(r) : Requester.as(r.requestedBy(), () -> send(r));
+    }
+
+    private CompletableFuture<Map<String, Object>> send(OperationRequest r) {
         return switch (r.operation()) {
         case "read" -> operations.read(r.endpoint(), r.path(), r.format());
         case "write" -> operations.write(r.endpoint(), r.path(), r.body(), false, r.format());

@@ -13,8 +13,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param path the object path, or null for composite operations
  * @param body the JSON body, or null
  * @param format the content format asked for, or null
+ * @param requestedBy who asked (see {@link Requester}), kept so a queued operation is logged as theirs
  */
-public record OperationRequest(String operation, String endpoint, String path, JsonNode body, String format) {
+public record OperationRequest(String operation, String endpoint, String path, JsonNode body, String format,
+        String requestedBy) {
 
     public static final java.util.Set<String> QUEUEABLE = java.util.Set.of("read", "write", "write-partial",
             "execute", "create", "delete", "discover", "write-attributes", "read-composite", "write-composite");

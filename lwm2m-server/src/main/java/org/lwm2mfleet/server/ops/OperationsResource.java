@@ -83,7 +83,8 @@ public final class OperationsResource {
     private void submit(Exchange exchange, String operation, JsonNode body) {
         String path = exchange.path("path");
         OperationRequest request = new OperationRequest(operation, exchange.path("endpoint"),
-                path == null ? null : DeviceOperations.normalize(path), body, exchange.query("format"));
+                path == null ? null : DeviceOperations.normalize(path), body, exchange.query("format"),
+                Requester.current());
         Formats.parse(request.format());
         if (operation.equals("execute")) {
             OperationDispatcher.arguments(body);
@@ -183,7 +184,8 @@ public final class OperationsResource {
         exchange.json(200, body);
     }
 
-    private static String attributeQuery(JsonNode json, String field) {
+    /** {@code {"pmin": 1, "pmax": 5}} as the query form LwM2M attributes are written in. */
+    public static String attributeQuery(JsonNode json, String field) {
         if (!json.isObject() || json.isEmpty()) {
             throw FleetException.invalid(field, "an object such as {\"pmin\": 10, \"pmax\": 60} is required");
         }

@@ -39,7 +39,8 @@ public final class PendingOperations implements AutoCloseable {
 
     /** A pending operation as the API shows it. */
     public record Pending(long id, String endpoint, String operation, String path, String status,
-            Instant createdAt, Instant expiresAt, Instant completedAt, Object result, String failure) {
+            Instant createdAt, Instant expiresAt, Instant completedAt, Object result, String failure,
+            String requestedBy) {
     }
 
     private final Jdbc jdbc;
@@ -72,9 +73,10 @@ public final class PendingOperations implements AutoCloseable {
         Instant now = clock.instant();
         Instant expiresAt = now.plus(expiresIn != null ? expiresIn : defaultExpiry);
         long id = jdbc.insert("INSERT INTO pending_operations (endpoint, operation, path, body, format, status,"
-                + " created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)", request.endpoint(),
-                request.operation(), request.path(), request.body() == null ? null : request.body().toString(),
-                request.format(), now, expiresAt);
+                + " created_at, expires_at, requested_by) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                request.endpoint(), request.operation(), request.path(),
+                request.body() == null ? null : request.body().toString(), request.format(), now, expiresAt,
+                request.requestedBy());
         LOG.info("operation queued for sleeping device endpoint={} id={} operation={} path={}", request.endpoint(),
                 id, request.operation(), request.path());
         publish(id);
@@ -128,10 +130,10 @@ public final class PendingOperations implements AutoCloseable {
                 + " AND expires_at > ?", id, now) == 0) {
             return CompletableFuture.completedFuture(true);
         }
-        OperationRequest request = jdbc.queryOne("SELECT endpoint, operation, path, body, format"
+        OperationRequest request = jdbc.queryOne("SELECT endpoint, operation, path, body, format, requested_by"
                 + " FROM pending_operations WHERE id = ?", row -> new OperationRequest(row.getString("operation"),
                         row.getString("endpoint"), row.getString("path"), parse(row.getString("body")),
-                        row.getString("format")), id).orElseThrow();
+                        row.getString("format"), row.getString("requested_by")), id).orElseThrow();
         CompletableFuture<Map<String, Object>> result;
         try {
             result = dispatcher.run(request);
@@ -194,7 +196,7 @@ public final class PendingOperations implements AutoCloseable {
     }
 
     private static final String SELECT = "SELECT id, endpoint, operation, path, status, created_at, expires_at,"
-            + " completed_at, result, failure FROM pending_operations";
+            + " completed_at, result, failure, requested_by FROM pending_operations";
 
     private Optional<Pending> find(long id) {
         return jdbc.queryOne(SELECT + " WHERE id = ?", this::map, id);
@@ -205,7 +207,7 @@ public final class PendingOperations implements AutoCloseable {
         return new Pending(row.getLong("id"), row.getString("endpoint"), row.getString("operation"),
                 row.getString("path"), row.getString("status"), Jdbc.instant(row, "created_at"),
                 Jdbc.instant(row, "expires_at"), Jdbc.instant(row, "completed_at"),
-                result == null ? null : parse(result), row.getString("failure"));
+                result == null ? null : parse(result), row.getString("failure"), row.getString("requested_by"));
     }
 
     private static com.fasterxml.jackson.databind.JsonNode parse(String json) {

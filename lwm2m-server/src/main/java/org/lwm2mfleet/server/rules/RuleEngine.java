@@ -1,20 +1,24 @@
 package org.lwm2mfleet.server.rules;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.lwm2mfleet.server.DaemonThreads;
-import org.lwm2mfleet.server.api.Json;
-import org.lwm2mfleet.server.device.DevicePage;
+import org.lwm2mfleet.server.auth.AuditLog;
+import org.lwm2mfleet.server.device.Device;
 import org.lwm2mfleet.server.device.DeviceQuery;
+import org.lwm2mfleet.server.device.DeviceRegistration;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
@@ -22,122 +26,150 @@ import org.lwm2mfleet.server.events.FleetEvent;
 import org.lwm2mfleet.server.ops.DeviceOperations;
 import org.lwm2mfleet.server.ops.ObservationRegistry;
 import org.lwm2mfleet.server.ops.OperationDispatcher;
-import org.lwm2mfleet.server.ops.OperationRequest;
+import org.lwm2mfleet.server.ops.Requester;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Evaluates the enabled rules against every reported value, in memory and incrementally: rules are indexed by the
- * path they watch, and whether a rule is active is kept per rule and device, so a value costs a map look-up plus
- * the rules on its path. Evaluation runs on one thread of its own, never on the CoAP thread that received the
- * value; actions go through the same dispatcher as a person's request, so a sleeping device gets them when it wakes.
+ * path they watch, and each rule keeps a {@link RuleTrack} per device, so a value costs a map look-up plus the rules
+ * on its path. Evaluation runs on one thread of its own, never on the CoAP thread that received the value; a sweep
+ * on that thread every second fires rules that wait for time to pass (silence, minimum duration), by the injected
+ * clock. Rules make the server observe the path they need on the devices they watch.
  */
 public final class RuleEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleEngine.class);
+    /** How long a device's tags and objects, and a rule's tagged devices, are trusted before being read again. */
+    private static final Duration FACTS_TTL = Duration.ofSeconds(10);
 
     private final Rules rules;
     private final DeviceService devices;
-    private final OperationDispatcher dispatcher;
-    private final EventBus events;
-    private final Duration pendingExpiry;
     private final DeviceOperations operations;
     private final ObservationRegistry observations;
+    private final Clock clock;
     private final Predicate<String> registered;
-    private final ExecutorService evaluator = Executors.newSingleThreadExecutor(DaemonThreads.named("rules"));
+    private final RuleActions actions;
+    private final ScheduledExecutorService evaluator = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("rules"));
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
+
+    /** Notifications waiting for evaluation beyond this are dropped (and counted) rather than filling the heap. */
+    static final int MAX_BACKLOG = 100_000;
+    private final java.util.concurrent.atomic.AtomicInteger backlog = new java.util.concurrent.atomic.AtomicInteger();
+    private final io.micrometer.core.instrument.Counter dropped;
+    /** The rules by the path they watch: replaced whole on reload, read by the notification path to skip the rest. */
     private volatile Map<String, List<Rule>> byPath = Map.of();
-    /** "ruleId endpoint" of every rule that fired on a device and has not cleared. */
-    private final Set<String> active = ConcurrentHashMap.newKeySet();
+    // Only touched on the evaluator thread.
+    private List<Rule> timed = List.of();
+    private final Map<String, RuleTrack> tracks = new HashMap<>();
+    private final Map<String, DeviceFacts> facts = new HashMap<>();
+    private final Map<Long, Watched> watched = new HashMap<>();
+    /** "endpoint path" of observe requests the rules sent that have not been answered yet. */
+    private final Set<String> observing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When the rules were last (re)loaded: a device's silence counts from then at the latest. */
+    private Instant loadedAt;
+
+    private record DeviceFacts(List<String> tags, Set<Integer> objects, Instant readAt) {
+    }
+
+    private record Watched(List<String> endpoints, Instant readAt) {
+    }
 
     /**
      * @param registered whether an endpoint has a live registration now (its trigger path can be observed)
+     * @param webhookBackOff the wait before a webhook's second attempt (doubling after)
      */
-    public RuleEngine(Rules rules, DeviceService devices, OperationDispatcher dispatcher, DeviceOperations operations,
-            ObservationRegistry observations, EventBus events, Duration pendingExpiry, Predicate<String> registered) {
+    public RuleEngine(Rules rules, Alerts alerts, DeviceService devices, OperationDispatcher dispatcher,
+            DeviceOperations operations, ObservationRegistry observations, AuditLog audit, EventBus events,
+            Clock clock, Duration pendingExpiry, Duration webhookBackOff, MeterRegistry meters,
+            Predicate<String> registered) {
         this.rules = rules;
         this.devices = devices;
-        this.dispatcher = dispatcher;
         this.operations = operations;
         this.observations = observations;
-        this.events = events;
-        this.pendingExpiry = pendingExpiry;
+        this.clock = clock;
         this.registered = registered;
+        WebhookSender webhooks = new WebhookSender(webhookBackOff, meters);
+        subscriptions.add(webhooks);
+        this.actions = new RuleActions(rules, alerts, devices, dispatcher, audit, webhooks, events, clock,
+                pendingExpiry, meters, evaluator);
+        this.dropped = meters.counter("rules.evaluations.dropped");
+        io.micrometer.core.instrument.Gauge.builder("rules.evaluations.backlog", backlog, Number::doubleValue)
+                .register(meters);
         reload();
-        subscriptions.add(events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()),
-                e -> evaluator.execute(() -> evaluate(e))));
+        subscriptions.add(events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && watched(e),
+                this::enqueue));
         subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
-                e -> evaluator.execute(() -> observeTriggers(e.endpoint()))));
+                e -> evaluator.execute(() -> registered(e.endpoint()))));
+        evaluator.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** Rebuilds the path index after a rule was saved, enabled, disabled or deleted. */
+    /** Rebuilds the index after a rule was saved, enabled, disabled or deleted; every rule starts afresh. */
     public void reload() {
-        Map<String, List<Rule>> index = new ConcurrentHashMap<>();
-        for (Rules.Stored stored : rules.all()) {
-            if (stored.rule().enabled()) {
-                index.computeIfAbsent(stored.rule().path(), p -> new ArrayList<>()).add(stored.rule());
-            }
-        }
-        byPath = index;
-        // A changed rule starts afresh: its next value decides.
-        active.clear();
-        evaluator.execute(this::observeAllTriggers);
-    }
-
-    /** A rule needs its trigger reported: observe it on every registered device the rule watches. */
-    private void observeAllTriggers() {
-        for (List<Rule> watching : byPath.values()) {
-            for (Rule rule : watching) {
-                List<String> endpoints = rule.endpoint() != null ? List.of(rule.endpoint()) : tagged(rule.tag());
-                endpoints.stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
-            }
-        }
-    }
-
-    private void observeTriggers(String endpoint) {
-        List<String> tags = null;
-        for (List<Rule> watching : byPath.values()) {
-            for (Rule rule : watching) {
-                if (rule.tag() != null && tags == null) {
-                    tags = devices.get(endpoint).tags();
-                }
-                if (rule.appliesTo(endpoint, tags == null ? List.of() : tags)) {
-                    observe(rule, endpoint);
+        List<Rule> enabled = rules.all().stream().map(Rules.Stored::rule).filter(Rule::enabled).toList();
+        Instant now = clock.instant();
+        evaluator.execute(() -> {
+            loadedAt = now;
+            Map<String, List<Rule>> index = new HashMap<>();
+            List<Rule> waiting = new ArrayList<>();
+            for (Rule rule : enabled) {
+                index.computeIfAbsent(rule.trigger().path(), p -> new ArrayList<>()).add(rule);
+                if (rule.trigger().condition() == Rule.Condition.SILENT || !rule.trigger().hold().isZero()) {
+                    waiting.add(rule);
                 }
             }
-        }
+            byPath = index;
+            timed = waiting;
+            tracks.clear();
+            watched.clear();
+            for (Rule rule : enabled) {
+                watchedBy(rule).stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
+            }
+        });
     }
 
-    private void observe(Rule rule, String endpoint) {
-        boolean observed = observations.of(endpoint).stream().anyMatch(o -> o.paths().contains(rule.path()));
-        if (observed) {
-            return; // remembered observations are re-established by the ObservationRestorer
+    /** Runs on the evaluator after everything submitted before: lets tests and callers wait for a reload. */
+    public void awaitIdle() throws InterruptedException, java.util.concurrent.ExecutionException {
+        evaluator.submit(() -> null).get();
+    }
+
+    /** Whether any enabled rule watches a path of this notification: the others cost nothing more. */
+    private boolean watched(FleetEvent event) {
+        Map<String, List<Rule>> index = byPath;
+        if (index.isEmpty() || !(event.data().get("points") instanceof List<?> points)) {
+            return false;
         }
-        try {
-            operations.observe(endpoint, List.of(rule.path()), null, null).whenComplete((result, failure) -> {
-                if (failure != null) {
-                    LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, rule.path(),
-                            failure.getMessage());
-                } else {
-                    LOG.info("rule {} observes endpoint={} path={}", rule.id(), endpoint, rule.path());
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, rule.path(),
-                    e.getMessage());
+        for (Object item : points) {
+            if (item instanceof Map<?, ?> point && index.containsKey(String.valueOf(point.get("path")))) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    private void enqueue(FleetEvent event) {
+        if (backlog.incrementAndGet() > MAX_BACKLOG) {
+            backlog.decrementAndGet();
+            dropped.increment();
+            return;
+        }
+        evaluator.execute(() -> {
+            backlog.decrementAndGet();
+            evaluate(event);
+        });
     }
 
     private void evaluate(FleetEvent event) {
-        Object points = event.data().get("points");
-        if (!(points instanceof List<?> list)) {
+        if (!(event.data().get("points") instanceof List<?> points)) {
             return;
         }
         Map<String, List<Rule>> index = byPath;
-        for (Object item : list) {
-            if (!(item instanceof Map<?, ?> point) || !(point.get("value") instanceof Number number)) {
+        Instant now = clock.instant();
+        for (Object item : points) {
+            if (!(item instanceof Map<?, ?> point)) {
                 continue;
             }
             List<Rule> watching = index.get(String.valueOf(point.get("path")));
@@ -146,99 +178,137 @@ public final class RuleEngine implements AutoCloseable {
             }
             for (Rule rule : watching) {
                 try {
-                    evaluate(rule, event.endpoint(), number.doubleValue());
+                    if (watches(rule, event.endpoint())) {
+                        RuleTrack.Verdict verdict = track(rule, event.endpoint()).reported(point.get("value"),
+                                now);
+                        act(rule, event.endpoint(), point.get("value"), verdict);
+                    }
                 } catch (RuntimeException e) {
-                    LOG.warn("rule {} failed on endpoint={} path={}", rule.id(), event.endpoint(), rule.path(), e);
+                    LOG.warn("rule {} failed on endpoint={} path={}", rule.id(), event.endpoint(),
+                            rule.trigger().path(), e);
                 }
             }
         }
     }
 
-    private void evaluate(Rule rule, String endpoint, double value) {
-        if (!rule.appliesTo(endpoint, rule.tag() == null ? List.of() : devices.get(endpoint).tags())) {
-            return;
-        }
-        String key = rule.id() + " " + endpoint;
-        if (!active.contains(key) && rule.fires(value)) {
-            active.add(key);
-            act(rule, endpoint, value, true);
-        } else if (active.contains(key) && rule.clears(value)) {
-            active.remove(key);
-            act(rule, endpoint, value, false);
-        }
-    }
-
-    private void act(Rule rule, String endpoint, double value, boolean firing) {
-        List<Map<String, Object>> outcomes = new ArrayList<>();
-        for (Rule.Action action : rule.actions()) {
-            JsonNode body;
-            if (action.type().equals("write")) {
-                JsonNode written = firing ? action.value() : action.clearValue();
-                if (written == null) {
-                    continue;
+    /** Fires the rules that wait for time: silent devices, conditions that have held long enough. */
+    private void sweep() {
+        Instant now = clock.instant();
+        for (Rule rule : timed) {
+            try {
+                List<String> endpoints = rule.trigger().condition() == Rule.Condition.SILENT ? watchedBy(rule)
+                        : tracked(rule);
+                for (String endpoint : endpoints) {
+                    RuleTrack track = track(rule, endpoint);
+                    act(rule, endpoint, track.lastValue(), track.tick(now));
                 }
-                body = Json.MAPPER.createObjectNode().set("value", written);
-            } else if (firing) {
-                body = Json.MAPPER.createObjectNode().put("arguments", action.arguments());
-            } else {
-                continue;
-            }
-            for (String target : targets(action)) {
-                outcomes.add(run(action, target, body));
+            } catch (RuntimeException e) {
+                LOG.warn("rule {} sweep failed", rule.id(), e);
             }
         }
-        String state = firing ? "raised" : "cleared";
-        rules.recordFiring(rule.id(), endpoint, state, value, outcomes);
-        Map<String, Object> data = new java.util.LinkedHashMap<>();
-        data.put("ruleId", rule.id());
-        data.put("rule", rule.name());
-        data.put("state", state);
-        data.put("value", value);
-        data.put("actions", outcomes);
-        events.publish(EventTypes.RULE, endpoint, data);
-        LOG.info("rule {} {} endpoint={} path={} value={}", rule.id(), state, endpoint, rule.path(), value);
     }
 
-    private List<String> targets(Rule.Action action) {
-        return action.endpoint() != null ? List.of(action.endpoint()) : tagged(action.tag());
+    private void act(Rule rule, String endpoint, Object value, RuleTrack.Verdict verdict) {
+        if (verdict != RuleTrack.Verdict.NONE) {
+            actions.run(rule, endpoint, rule.trigger().condition() == Rule.Condition.SILENT
+                    && verdict == RuleTrack.Verdict.FIRE ? null : value, verdict == RuleTrack.Verdict.FIRE);
+        }
     }
 
-    private List<String> tagged(String tag) {
+    private RuleTrack track(Rule rule, String endpoint) {
+        return tracks.computeIfAbsent(rule.id() + " " + endpoint, k -> new RuleTrack(rule.trigger(), loadedAt));
+    }
+
+    private List<String> tracked(Rule rule) {
+        String prefix = rule.id() + " ";
         List<String> endpoints = new ArrayList<>();
-        String after = null;
-        do {
-            DevicePage page = devices.list(new DeviceQuery(null, tag, null, null, after,
-                    DeviceService.MAX_PAGE));
-            page.items().forEach(d -> endpoints.add(d.endpoint()));
-            after = page.nextCursor();
-        } while (after != null);
+        for (String key : tracks.keySet()) {
+            if (key.startsWith(prefix)) {
+                endpoints.add(key.substring(prefix.length()));
+            }
+        }
         return endpoints;
     }
 
-    private Map<String, Object> run(Rule.Action action, String target, JsonNode body) {
-        Map<String, Object> outcome = new java.util.LinkedHashMap<>();
-        outcome.put("type", action.type());
-        outcome.put("target", target + action.path());
-        try {
-            OperationDispatcher.Submission submission = dispatcher.submit(
-                    new OperationRequest(action.type(), target, action.path(), body, null), pendingExpiry);
-            if (submission.pendingId() != null) {
-                outcome.put("outcome", "queued");
-                outcome.put("pendingId", submission.pendingId());
-            } else {
-                // The firing record should not wait for a slow device: the operation log has the final outcome.
-                submission.result().whenComplete((result, failure) -> {
-                    if (failure != null) {
-                        LOG.warn("rule action failed: {} {}: {}", action.type(), target + action.path(),
-                                failure.getMessage());
-                    }
-                });
-                outcome.put("outcome", "sent");
-            }
-        } catch (RuntimeException e) {
-            outcome.put("outcome", "refused: " + e.getMessage());
+    private boolean watches(Rule rule, String endpoint) {
+        if (!rule.trigger().needsDeviceFacts()) {
+            return rule.trigger().watches(endpoint, List.of(), Set.of());
         }
-        return outcome;
+        DeviceFacts known = facts.get(endpoint);
+        if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
+            known = read(endpoint);
+            facts.put(endpoint, known);
+        }
+        return rule.trigger().watches(endpoint, known.tags(), known.objects());
+    }
+
+    private DeviceFacts read(String endpoint) {
+        Device device = devices.get(endpoint);
+        Set<Integer> objects = new HashSet<>();
+        if (device.registration() != null) {
+            for (DeviceRegistration.AnnouncedObject object : device.registration().objects()) {
+                objects.add(object.objectId());
+            }
+        }
+        return new DeviceFacts(device.tags(), objects, clock.instant());
+    }
+
+    /** The devices a rule watches (re-read from the registry every few seconds for a tag or a profile). */
+    private List<String> watchedBy(Rule rule) {
+        Rule.Trigger trigger = rule.trigger();
+        if (trigger.endpoint() != null) {
+            return List.of(trigger.endpoint());
+        }
+        Watched known = watched.get(rule.id());
+        if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
+            known = new Watched(RuleActions.endpoints(devices, new DeviceQuery(null, trigger.tag(), null,
+                    trigger.profile(), null, DeviceService.MAX_PAGE)), clock.instant());
+            watched.put(rule.id(), known);
+        }
+        return known.endpoints();
+    }
+
+    /** A device registered: its facts may have changed, and the rules watching it need their path observed. */
+    private void registered(String endpoint) {
+        facts.remove(endpoint);
+        for (List<Rule> watching : byPath.values()) {
+            for (Rule rule : watching) {
+                try {
+                    if (watches(rule, endpoint)) {
+                        observe(rule, endpoint);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("rule {} could not look at endpoint={}: {}", rule.id(), endpoint, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** A rule needs its trigger reported: observe it, with the rule's attributes, unless it is observed already. */
+    private void observe(Rule rule, String endpoint) {
+        String path = rule.trigger().path();
+        if (observations.of(endpoint).stream().anyMatch(o -> o.paths().contains(path))) {
+            return; // remembered observations are re-established by the ObservationRestorer
+        }
+        String key = endpoint + " " + path;
+        if (!observing.add(key)) {
+            return; // asked already, for another rule
+        }
+        try {
+            Requester.as("rule:" + rule.id(), () -> operations.observe(endpoint, List.of(path),
+                    rule.trigger().attributes(), null)).whenComplete((result, failure) -> {
+                        observing.remove(key);
+                        if (failure != null) {
+                            LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path,
+                                    failure.getMessage());
+                        } else {
+                            LOG.info("rule {} observes endpoint={} path={}", rule.id(), endpoint, path);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            observing.remove(key);
+            LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path, e.getMessage());
+        }
     }
 
     @Override

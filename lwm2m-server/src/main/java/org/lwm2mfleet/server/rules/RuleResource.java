@@ -18,14 +18,14 @@ public final class RuleResource {
     }
 
     public void register(Router router) {
-        router.get("/api/v1/rules", e -> e.json(200, Map.of("items", rules.all().stream().map(Rules.Stored::json)
+        router.get("/api/v1/rules", e -> e.json(200, Map.of("items", rules.all().stream().map(Rules.Stored::publicJson)
                 .toList())));
         router.post("/api/v1/rules", this::create);
-        router.get("/api/v1/rules/{id}", e -> e.json(200, rules.get(id(e)).json()));
+        router.get("/api/v1/rules/{id}", e -> e.json(200, rules.get(id(e)).publicJson()));
         router.put("/api/v1/rules/{id}", e -> {
             Rules.Stored stored = rules.replace(id(e), e.bodyJson());
             engine.reload();
-            e.json(200, stored.json());
+            e.json(200, stored.publicJson());
         });
         router.delete("/api/v1/rules/{id}", e -> {
             rules.delete(id(e));
@@ -45,7 +45,7 @@ public final class RuleResource {
         Rules.Stored stored = rules.create(exchange.bodyJson());
         engine.reload();
         exchange.response().getHeaders().put("Location", "/api/v1/rules/" + stored.rule().id());
-        exchange.json(201, stored.json());
+        exchange.json(201, stored.publicJson());
     }
 
     private static long id(Exchange exchange) {

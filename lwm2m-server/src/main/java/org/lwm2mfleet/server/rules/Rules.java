@@ -16,8 +16,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** The rules and rule_firings tables: rules as their validated JSON definition, and every firing. */
 public final class Rules {
 
-    /** A stored rule: its parsed form and the JSON it was given, with id, enabled and times added. */
+    /**
+     * A stored rule: its parsed form and the JSON it was given, with id, enabled and times added.
+     */
     public record Stored(Rule rule, ObjectNode json) {
+
+        /** The JSON for the API: webhook secrets are write-only, shown as {@code "secretSet": true}. */
+        public ObjectNode publicJson() {
+            ObjectNode copy = json.deepCopy();
+            for (JsonNode action : copy.path("actions")) {
+                if (action instanceof ObjectNode object && object.has("secret")) {
+                    object.remove("secret");
+                    object.put("secretSet", true);
+                }
+            }
+            return copy;
+        }
     }
 
     private final Jdbc jdbc;
@@ -39,12 +53,31 @@ public final class Rules {
     }
 
     public Stored replace(long id, JsonNode definition) {
+        keepSecrets(get(id).json(), definition);
         Rule rule = Rule.parse(id, definition, models);
         if (jdbc.update("UPDATE rules SET name = ?, enabled = ?, definition = ?, updated_at = ? WHERE id = ?",
                 rule.name(), rule.enabled(), definition.toString(), Jdbc.timestamp(clock.instant()), id) == 0) {
             throw FleetException.notFound("no rule " + id);
         }
         return get(id);
+    }
+
+    /**
+     * A webhook action given back without its secret (the API never shows it) keeps the secret it had, if it still
+     * calls the same URL at the same place in the list.
+     */
+    private static void keepSecrets(JsonNode before, JsonNode after) {
+        JsonNode oldActions = before.path("actions");
+        JsonNode newActions = after.path("actions");
+        for (int i = 0; i < newActions.size() && i < oldActions.size(); i++) {
+            if (newActions.get(i) instanceof ObjectNode action && !action.hasNonNull("secret")
+                    && "webhook".equals(action.path("type").asText())
+                    && action.path("url").equals(oldActions.get(i).path("url"))
+                    && oldActions.get(i).hasNonNull("secret")) {
+                action.remove("secretSet");
+                action.set("secret", oldActions.get(i).get("secret"));
+            }
+        }
     }
 
     public void delete(long id) {
@@ -62,14 +95,15 @@ public final class Rules {
         return jdbc.query("SELECT * FROM rules ORDER BY id", this::stored);
     }
 
-    void recordFiring(long ruleId, String endpoint, String state, double value, List<Map<String, Object>> actions) {
-        try {
-            jdbc.update("INSERT INTO rule_firings (rule_id, endpoint, state, val, at, actions) VALUES (?, ?, ?, ?, ?, ?)",
-                    ruleId, endpoint, state, String.valueOf(value), Jdbc.timestamp(clock.instant()),
-                    Json.MAPPER.writeValueAsString(actions));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+    /** @return the firing's id, to record the outcomes of its actions when they are known */
+    long recordFiring(long ruleId, String endpoint, String state, Object value, List<Map<String, Object>> actions) {
+        return jdbc.insert("INSERT INTO rule_firings (rule_id, endpoint, state, val, at, actions)"
+                + " VALUES (?, ?, ?, ?, ?, ?)", ruleId, endpoint, state, Alerts.json(value),
+                Jdbc.timestamp(clock.instant()), Alerts.json(actions));
+    }
+
+    void updateFiringActions(long firingId, List<Map<String, Object>> actions) {
+        jdbc.update("UPDATE rule_firings SET actions = ? WHERE id = ?", Alerts.json(actions), firingId);
     }
 
     public List<Map<String, Object>> firings(long ruleId, int limit) {
@@ -80,13 +114,9 @@ public final class Rules {
             firing.put("ruleId", row.getLong("rule_id"));
             firing.put("endpoint", row.getString("endpoint"));
             firing.put("state", row.getString("state"));
-            firing.put("value", Double.valueOf(row.getString("val")));
+            firing.put("value", Alerts.parseJson(row.getString("val")));
             firing.put("at", Jdbc.instant(row, "at"));
-            try {
-                firing.put("actions", Json.MAPPER.readTree(row.getString("actions")));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            firing.put("actions", Alerts.parseJson(row.getString("actions")));
             return firing;
         }, ruleId, limit);
     }

@@ -128,22 +128,6 @@ class ConsoleAccessTest {
     }
 
     @Test
-    void listsTheRulesReadOnly() {
-        Api.Reply created = server.api().post("/api/v1/rules", """
-                {"name": "too much power", "trigger": {"path": "/3305/0/5800", "endpoint": "sec-meter-1",
-                  "condition": "above", "threshold": 5000, "clear": 4000},
-                 "actions": [{"type": "write", "endpoint": "sec-meter-1", "path": "/3/0/15", "value": "UTC"}]}""");
-        assertThat(created.status()).as(created.text()).isEqualTo(201);
-        browser.signIn("admin", TestServer.ADMIN_PASSWORD);
-        browser.open("#/rules");
-        browser.waitUntil(d -> d.findElement(By.id("rules")).getText().contains("too much power"));
-        assertThat(browser.driver().findElement(By.id("rules")).getText()).contains("/3305/0/5800 above 5000");
-        browser.driver().findElement(By.cssSelector("#rules button")).click();
-        browser.waitUntil(d -> d.findElement(By.id("firings")).getText().contains("has not fired yet"));
-        browser.document("rules");
-    }
-
-    @Test
     void theDeviceListStaysFastWithTenThousandDevices() {
         StringBuilder csv = new StringBuilder("endpoint,kind,tags\n");
         for (int i = 0; i < 10_000; i++) {

@@ -316,4 +316,34 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> d.findElement(By.id("audit")).getText().contains("POST /api/v1/users"));
         browser.document("administration");
     }
+
+    @Test
+    @Order(8)
+    void seesTheGasRuleSwitchTheFanWithItsFiringsAndAcknowledgesTheAlert() {
+        browser.open("#/rules");
+        browser.waitUntil(d -> d.findElement(By.id("rules")).getText().contains("Ventilate on gas (demo)"));
+        assertThat(server.api().post("/api/v1/demo/gas-event", "{}").status()).isEqualTo(200);
+        // The alert appears live, without a reload.
+        WebElement ack = browser.waitFor(By.cssSelector("#alerts button[data-ack]"), Duration.ofSeconds(60));
+        assertThat(browser.driver().findElement(By.id("alerts")).getText()).contains("demo-gas-detector-1", "major");
+        browser.driver().findElement(By.cssSelector("#rules tr[data-rule] button")).click();
+        browser.waitUntil(d -> d.findElement(By.id("firings")).getText().contains("raised"));
+        browser.waitUntil(d -> d.findElement(By.id("firings")).getText().contains("demo-ventilation-fan-1/3306/0/5850"),
+                Duration.ofSeconds(30));
+        browser.document("rules");
+        ack.click();
+        browser.waitUntil(d -> d.findElement(By.id("alerts")).getText().contains("by admin"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.api()
+                .get("/api/v1/devices/demo-ventilation-fan-1/objects/3306/0/5850").json().path("value").asBoolean());
+
+        // A rule with a mistake is refused with the field named, in words.
+        browser.waitFor(By.id("new-rule")).click();
+        WebElement text = browser.waitFor(By.cssSelector("#rule-form textarea"));
+        text.clear();
+        text.sendKeys("{\"name\":\"bad\",\"trigger\":{\"path\":\"/3/0/0\",\"endpoint\":\"x\","
+                + "\"condition\":\"above\",\"threshold\":1},\"actions\":[{\"type\":\"alert\"}]}");
+        browser.driver().findElement(By.cssSelector("#rule-form button[type=submit]")).click();
+        browser.waitUntil(d -> d.findElement(By.id("rule-form")).getText().contains("(trigger.path)"));
+        assertThat(browser.severeLogs()).isEmpty();
+    }
 }

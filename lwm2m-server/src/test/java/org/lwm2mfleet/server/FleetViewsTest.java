@@ -109,4 +109,33 @@ class FleetViewsTest {
         Api.Reply unknown = server.api().post("/api/v1/devices:tags", "{\"devices\":[\"views-fan-1\"],\"tags\":[\"x\"]}");
         assertThat(unknown.json().get("field").asText()).isEqualTo("tags");
     }
+
+    @Test
+    void theConsoleAndItsChartLibraryAreServedUnderTheStrictPolicy() throws Exception {
+        Api anonymous = server.anonymous();
+        Api.Reply page = anonymous.get("/");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).startsWith("default-src 'self'");
+        assertThat(page.text()).contains("<script type=\"module\" src=\"js/app.js\"></script>").doesNotContain("<script>");
+
+        Api.Reply uplot = anonymous.get("/webjars/uplot/1.6.30/dist/uPlot.esm.js");
+        assertThat(uplot.status()).isEqualTo(200);
+        assertThat(uplot.contentType()).contains("javascript");
+        assertThat(anonymous.get("/webjars/uplot/1.6.30/dist/uPlot.min.css").contentType()).contains("text/css");
+        assertThat(anonymous.get("/webjars/").status()).isIn(403, 404);
+        assertThat(anonymous.get("/webjars/uplot/1.6.30/../../../META-INF/MANIFEST.MF").status()).isIn(400, 404);
+    }
+
+    /** Data goes into the page as text only: no script builds HTML from strings. */
+    @Test
+    void theConsoleScriptsNeverParseHtml() throws Exception {
+        Path folder = Path.of("../web-ui/src/main/resources/console/js");
+        try (var files = java.nio.file.Files.list(folder)) {
+            for (Path file : files.toList()) {
+                String code = java.nio.file.Files.readString(file);
+                assertThat(code).as(file.toString()).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML",
+                        "document.write", "eval(", "new Function");
+            }
+        }
+    }
 }

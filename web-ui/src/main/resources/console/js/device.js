@@ -3,6 +3,7 @@
 import { h, fill, errorBox, empty, timeAgo, formatTime, statusBadge, toast, describe, field, table, showFormError } from './dom.js';
 import { get, post, put, del, request, enc, query, events, notifications } from './api.js';
 import { liveChart, historyChart } from './chart.js';
+import { credentialsFields, credentialsError } from './provision.js';
 
 const modelCache = new Map();
 /** The model of an object (newest, or the version the device announced). */
@@ -123,6 +124,7 @@ export function render(ctx) {
     const actions = h('span', { class: 'actions' });
     if (canOperate) {
       actions.appendChild(h('button', { type: 'button', id: 'edit-tags', on: { click: editTags } }, 'Tags…'));
+      actions.appendChild(h('button', { type: 'button', id: 'edit-credentials', on: { click: editCredentials } }, 'Credentials…'));
       actions.appendChild(h('button', { type: 'button', class: 'danger', id: 'delete-device', on: { click: async () => {
         if (!confirm(`Delete ${endpoint} with its credentials, data and registration?`)) return;
         try { await del(base); toast(`Deleted ${endpoint}.`); ctx.navigate('#/devices'); } catch (error) { toast(describe(error), true); }
@@ -156,6 +158,37 @@ export function render(ctx) {
     });
     head.after(form);
     input.focus();
+  }
+
+  async function editCredentials() {
+    const existing = document.getElementById('credentials-form');
+    if (existing) { existing.remove(); return; }
+    const current = h('p', { class: 'small muted' }, 'Loading the current credentials…');
+    const fields = credentialsFields('rekey', () => endpoint);
+    const box = h('div');
+    const form = h('form', { class: 'stack opform', id: 'credentials-form' }, h('strong', {}, 'Replace the credentials'), current, fields.el,
+      h('p', { class: 'small' }, 'The old credentials stop working at once; open DTLS sessions made with them are closed.'),
+      h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Replace credentials'), ' ', h('button', { type: 'button', on: { click: () => form.remove() } }, 'Cancel')), box);
+    form.addEventListener('submit', async e => {
+      e.preventDefault();
+      try {
+        await put(base + '/credentials', fields.read());
+        toast('Credentials replaced.');
+        form.remove();
+        loadDevice(false);
+      } catch (error) {
+        showFormError(form, box, credentialsError(error));
+      }
+    });
+    form.addEventListener('keydown', e => { if (e.key === 'Escape') form.remove(); });
+    head.after(form);
+    try {
+      const c = await get(base + '/credentials');
+      current.textContent = 'Now: ' + [c.kind, c.identity ? 'identity ' + c.identity : null, c.fingerprint ? 'SHA-256 ' + c.fingerprint : null,
+        c.publicKeySha256 ? 'SHA-256 ' + c.publicKeySha256 : null].filter(Boolean).join(', ') + '. Keys are never shown.';
+    } catch (error) {
+      current.textContent = describe(error);
+    }
   }
 
   function drawFacts() {

@@ -587,7 +587,7 @@ export function render(ctx) {
     try {
       const page = await get(base + '/operations' + query({ limit: 20, cursor: more ? logCursor : null }));
       logCursor = page.nextCursor;
-      const rows = page.items.map(o => h('tr', {}, h('td', { class: 'nowrap' }, timeAgo(o.requestedAt)), h('td', {}, o.operation),
+      const rows = page.items.map(o => h('tr', {}, h('td', { class: 'nowrap' }, timeAgo(o.requestedAt)), h('td', {}, o.operation, o.requestedBy ? h('div', { class: 'small muted' }, 'by ' + o.requestedBy) : null),
         h('td', { class: 'mono' }, o.target || ''), h('td', { title: o.detail || '' }, statusBadge(o.outcome === 'success' ? 'success' : 'failed'),
           h('span', { class: 'small muted' }, ` ${o.latencyMillis} ms`), o.detail ? h('div', { class: 'small muted' }, o.detail) : null)));
       if (!more) {

@@ -644,6 +644,7 @@ export function render(ctx) {
     const line = h('li', { dataset: { type: event.type } }, h('strong', {}, event.type), ' ', timeAgo(event.at),
       event.type === 'operation' ? ` · ${event.data.operation} ${event.data.path || ''} ${event.data.status}` : '',
       event.type === 'firmware' ? ` · ${event.data.status || ''}` : '');
+    activity.querySelector('li.muted')?.remove();
     activity.prepend(line);
     while (activity.children.length > 12) activity.lastChild.remove();
     if ((event.type === 'updated' || event.type === 'awake') && device && device.registration) {

@@ -3,6 +3,7 @@
 import { h, fill, errorBox, empty, timeAgo, formatTime, statusBadge, toast, describe, field, table, showFormError } from './dom.js';
 import { get, post, put, del, request, enc, query, events, notifications } from './api.js';
 import { liveChart, historyChart } from './chart.js';
+import { credentialsFields, credentialsError } from './provision.js';
 
 const modelCache = new Map();
 /** The model of an object (newest, or the version the device announced). */
@@ -123,6 +124,7 @@ export function render(ctx) {
     const actions = h('span', { class: 'actions' });
     if (canOperate) {
       actions.appendChild(h('button', { type: 'button', id: 'edit-tags', on: { click: editTags } }, 'Tags…'));
+      actions.appendChild(h('button', { type: 'button', id: 'edit-credentials', on: { click: editCredentials } }, 'Credentials…'));
       actions.appendChild(h('button', { type: 'button', class: 'danger', id: 'delete-device', on: { click: async () => {
         if (!confirm(`Delete ${endpoint} with its credentials, data and registration?`)) return;
         try { await del(base); toast(`Deleted ${endpoint}.`); ctx.navigate('#/devices'); } catch (error) { toast(describe(error), true); }
@@ -151,11 +153,42 @@ export function render(ctx) {
         form.remove();
         loadDevice(false);
       } catch (error) {
-        showFormError(form, box, error.field === 'add' || error.field === 'remove' ? { ...error, field: 'tags' } : error);
+        showFormError(form, box, error.field === 'add' || error.field === 'remove' ? { message: error.message, field: 'tags' } : error);
       }
     });
     head.after(form);
     input.focus();
+  }
+
+  async function editCredentials() {
+    const existing = document.getElementById('credentials-form');
+    if (existing) { existing.remove(); return; }
+    const current = h('p', { class: 'small muted' }, 'Loading the current credentials…');
+    const fields = credentialsFields('rekey', () => endpoint);
+    const box = h('div');
+    const form = h('form', { class: 'stack opform', id: 'credentials-form' }, h('strong', {}, 'Replace the credentials'), current, fields.el,
+      h('p', { class: 'small' }, 'The old credentials stop working at once; open DTLS sessions made with them are closed.'),
+      h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Replace credentials'), ' ', h('button', { type: 'button', on: { click: () => form.remove() } }, 'Cancel')), box);
+    form.addEventListener('submit', async e => {
+      e.preventDefault();
+      try {
+        await put(base + '/credentials', fields.read());
+        toast('Credentials replaced.');
+        form.remove();
+        loadDevice(false);
+      } catch (error) {
+        showFormError(form, box, credentialsError(error));
+      }
+    });
+    form.addEventListener('keydown', e => { if (e.key === 'Escape') form.remove(); });
+    head.after(form);
+    try {
+      const c = await get(base + '/credentials');
+      current.textContent = 'Now: ' + [c.kind, c.identity ? 'identity ' + c.identity : null, c.fingerprint ? 'SHA-256 ' + c.fingerprint : null,
+        c.publicKeySha256 ? 'SHA-256 ' + c.publicKeySha256 : null].filter(Boolean).join(', ') + '. Keys are never shown.';
+    } catch (error) {
+      current.textContent = describe(error);
+    }
   }
 
   function drawFacts() {
@@ -351,7 +384,7 @@ export function render(ctx) {
         close();
         if (result.status !== 202) readPath(path, m, cells, status);
       } catch (error) {
-        showFormError(form, box, error.field === 'value' || !error.field ? { ...error, message: describe(error), field: 'value' } : error);
+        showFormError(form, box, error.field === 'value' || !error.field ? { message: error.message, field: 'value' } : error);
       }
     });
     setTimeout(() => input.querySelector ? (input.querySelector('input') || input).focus() : input.focus());
@@ -403,7 +436,7 @@ export function render(ctx) {
         loadObservations();
         refreshLog();
       } catch (error) {
-        showFormError(form, box, error.field && error.field.startsWith('attributes.') ? { ...error, field: error.field.split('.')[1] } : error);
+        showFormError(form, box, error.field && error.field.startsWith('attributes.') ? { message: error.message, field: error.field.split('.')[1] } : error);
       }
     });
     setTimeout(() => inputs.pmin.focus());
@@ -554,7 +587,7 @@ export function render(ctx) {
     try {
       const page = await get(base + '/operations' + query({ limit: 20, cursor: more ? logCursor : null }));
       logCursor = page.nextCursor;
-      const rows = page.items.map(o => h('tr', {}, h('td', { class: 'nowrap' }, timeAgo(o.requestedAt)), h('td', {}, o.operation),
+      const rows = page.items.map(o => h('tr', {}, h('td', { class: 'nowrap' }, timeAgo(o.requestedAt)), h('td', {}, o.operation, o.requestedBy ? h('div', { class: 'small muted' }, 'by ' + o.requestedBy) : null),
         h('td', { class: 'mono' }, o.target || ''), h('td', { title: o.detail || '' }, statusBadge(o.outcome === 'success' ? 'success' : 'failed'),
           h('span', { class: 'small muted' }, ` ${o.latencyMillis} ms`), o.detail ? h('div', { class: 'small muted' }, o.detail) : null)));
       if (!more) {
@@ -611,6 +644,7 @@ export function render(ctx) {
     const line = h('li', { dataset: { type: event.type } }, h('strong', {}, event.type), ' ', timeAgo(event.at),
       event.type === 'operation' ? ` · ${event.data.operation} ${event.data.path || ''} ${event.data.status}` : '',
       event.type === 'firmware' ? ` · ${event.data.status || ''}` : '');
+    activity.querySelector('li.muted')?.remove();
     activity.prepend(line);
     while (activity.children.length > 12) activity.lastChild.remove();
     if ((event.type === 'updated' || event.type === 'awake') && device && device.registration) {

@@ -72,7 +72,8 @@ export function render(ctx) {
     h('section', { class: 'panel' }, form),
     errors, selectionBar,
     h('div', { class: 'panel' }, h('div', { class: 'table-wrap' }, h('table', { class: 'fixed', id: 'devices' },
-      h('colgroup', {}, h('col', { class: 'check' }), h('col'), h('col'), h('col', { class: 'w-status' }), h('col'), h('col'), h('col')),
+      h('colgroup', {}, h('col', { class: 'check' }), h('col', { class: 'c-endpoint' }), h('col', { class: 'c-label' }), h('col', { class: 'c-status' }),
+        h('col', { class: 'c-tags' }), h('col', { class: 'c-security' }), h('col', { class: 'c-seen' })),
       h('thead', {}, h('tr', {}, h('th', {}, allBox), h('th', { title: 'Sorted by endpoint (the API pages in this order)' }, 'Endpoint ▲'),
         h('th', {}, 'Label'), h('th', {}, 'Status'), h('th', {}, 'Tags'), h('th', {}, 'Security'), h('th', {}, 'Last seen'))),
       tbody)),
@@ -178,7 +179,7 @@ export function render(ctx) {
       h('td', { title: d.endpoint }, h('a', { href: '#/devices/' + enc(d.endpoint), class: 'endpoint' }, d.endpoint)),
       h('td', { title: d.label || '' }, d.label || ''),
       statusCell,
-      h('td', {}, (d.tags || []).map(t => h('a', { class: 'badge tag', href: '#/devices?tag=' + enc(t) }, t))),
+      h('td', { title: (d.tags || []).join(', ') }, (d.tags || []).map(t => h('a', { class: 'badge tag', href: '#/devices?tag=' + enc(t) }, t))),
       h('td', {}, d.credentials ? d.credentials.kind : ''),
       seenCell);
     return { tr, check, statusCell, seenCell };

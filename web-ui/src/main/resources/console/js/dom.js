@@ -104,7 +104,7 @@ export function errorBox(error) {
 
 export function describe(error) {
   if (!error) return '';
-  if (error.field) return `${error.message} (${error.field})`;
+  if (error.field) return `${error.field}: ${error.message}`;
   return error.message || String(error);
 }
 

@@ -14,6 +14,7 @@ export function render(ctx) {
   const bars = h('div', { class: 'bars', id: 'registrations-chart', role: 'img', 'aria-label': 'Registrations per 10 minutes' });
   const axis = h('div', { class: 'axis' });
   const regTotal = h('span', { class: 'muted small' });
+  const since = h('p', { class: 'muted small' }, 'Per 10 minutes, counted since the server started.');
   const versions = h('div', { id: 'firmware-versions' }, h('div', { class: 'loading' }, 'Loading…'));
   const failures = h('div', { id: 'auth-failures' }, h('div', { class: 'loading' }, 'Loading…'));
   const hoursSelect = h('select', { name: 'hours', 'aria-label': 'Time span' },
@@ -33,7 +34,7 @@ export function render(ctx) {
     h('div', { class: 'grid two' },
       h('section', { class: 'panel' }, h('div', { class: 'page-head' }, h('h2', {}, 'Registrations'), regTotal,
         h('span', { class: 'actions' }, hoursSelect)), bars, axis,
-        h('p', { class: 'muted small' }, 'Per 10 minutes, counted since the server started.')),
+        since),
       h('section', { class: 'panel' }, h('h2', {}, 'Firmware versions'), versions)),
     h('section', { class: 'panel' }, h('h2', {}, 'Devices that failed to authenticate recently'), failures));
 
@@ -44,6 +45,7 @@ export function render(ctx) {
       for (const status of Object.keys(tiles)) tiles[status].textContent = String(stats.devices[status] ?? 0);
       failuresTile.textContent = String(stats.authenticationFailures.length);
       drawBars(stats.registrations.buckets);
+      since.textContent = `Per 10 minutes, counted since the server started (${formatTime(stats.registrations.since)}).`;
       drawFailures(stats.authenticationFailures);
     } catch (error) {
       fill(errors, errorBox(error));

@@ -27,17 +27,18 @@ export function render(ctx) {
       h('section', { class: 'panel' }, h('h2', {}, 'Import many (CSV)'), bulkForm())));
 }
 
-function singleForm(ctx) {
-  const endpoint = h('input', { name: 'endpoint', required: true, id: 'prov-endpoint', autocomplete: 'off', maxLength: 255 });
-  const label = h('input', { name: 'label', id: 'prov-label' });
-  const tags = h('input', { name: 'tags', id: 'prov-tags', placeholder: 'meters, floor-2' });
+/**
+ * The credentials part of a form: a choice of kind and its fields. prefix keeps element ids unique on a page;
+ * endpoint() gives the endpoint, the PSK identity's default. read() answers the credentials object of the API.
+ */
+export function credentialsFields(prefix, endpoint) {
   const kinds = ['psk', 'rpk', 'x509', 'none'];
   const kindLabels = { psk: 'PSK', rpk: 'Raw public key', x509: 'X.509 certificate', none: 'None (plain CoAP)' };
-  const radios = kinds.map(k => h('input', { type: 'radio', name: 'kind', value: k, checked: k === 'psk', id: 'prov-kind-' + k }));
-  const identity = h('input', { name: 'identity', id: 'prov-identity', placeholder: 'defaults to the endpoint' });
-  const key = h('input', { name: 'key', id: 'prov-key', class: 'mono', size: 40, placeholder: 'hex, 4 to 64 bytes' });
+  const radios = kinds.map(k => h('input', { type: 'radio', name: prefix + '-kind', value: k, checked: k === 'psk', defaultChecked: k === 'psk', id: prefix + '-kind-' + k }));
+  const identity = h('input', { name: 'identity', id: prefix + '-identity', placeholder: 'defaults to the endpoint' });
+  const key = h('input', { name: 'key', id: prefix + '-key', class: 'mono', size: 40, placeholder: 'hex, 4 to 64 bytes' });
   const generate = h('button', { type: 'button', on: { click: () => { key.value = randomHex(16); } } }, 'Generate');
-  const publicKey = h('textarea', { name: 'publicKey', id: 'prov-public-key', placeholder: '-----BEGIN PUBLIC KEY-----…' });
+  const publicKey = h('textarea', { name: 'publicKey', id: prefix + '-public-key', placeholder: '-----BEGIN PUBLIC KEY-----…' });
   const publicKeyFile = h('input', { type: 'file', accept: '.pem,.der,.pub,.txt', 'aria-label': 'Public key file' });
   publicKeyFile.addEventListener('change', async () => { if (publicKeyFile.files[0]) publicKey.value = await readFile(publicKeyFile.files[0]); });
   const certFile = h('input', { type: 'file', accept: '.pem,.crt,.cer', 'aria-label': 'Device certificate (to check its name)' });
@@ -50,7 +51,6 @@ function singleForm(ctx) {
       ? `${chosen.name}: a PEM certificate. The server does not store device certificates: it trusts those issued by a CA of --trusted-certificates whose subject CN is the endpoint name.`
       : `${chosen.name} is not a PEM certificate.`;
   });
-
   const sections = {
     psk: h('fieldset', {}, h('legend', {}, 'Pre-shared key'), field('PSK identity', identity), h('label', {}, 'Key (hex)', h('span', { class: 'toolbar' }, key, generate))),
     rpk: h('fieldset', {}, h('legend', {}, 'Raw public key'), field('Public key (PEM, Base64 or hex)', publicKey), field('…or read it from a file', publicKeyFile)),
@@ -58,26 +58,46 @@ function singleForm(ctx) {
       field('Check a device certificate (optional)', certFile), certNote),
     none: h('fieldset', {}, h('legend', {}, 'No security'), h('p', { class: 'small' }, 'The device registers over plain CoAP (UDP 5683), unauthenticated. Only for trusted networks.')),
   };
-  const showKind = () => {
+  const show = () => {
     const kind = radios.find(r => r.checked).value;
     for (const [k, el] of Object.entries(sections)) el.hidden = k !== kind;
   };
-  radios.forEach(r => r.addEventListener('change', showKind));
+  radios.forEach(r => r.addEventListener('change', show));
+  show();
+  return {
+    el: [h('fieldset', {}, h('legend', {}, 'Credentials'), h('div', { class: 'radios' }, radios.map((r, i) => h('label', { class: 'check' }, r, kindLabels[kinds[i]])))),
+      Object.values(sections)],
+    read() {
+      const kind = radios.find(r => r.checked).value;
+      const credentials = { kind };
+      if (kind === 'psk') { credentials.identity = identity.value.trim() || endpoint(); credentials.key = key.value.trim(); }
+      if (kind === 'rpk') credentials.publicKey = publicKey.value.trim();
+      return credentials;
+    },
+    show,
+  };
+}
+
+/** An API error about credentials.x names the input x. */
+export function credentialsError(error) {
+  const leaf = error.field ? error.field.replace(/^credentials\./, '') : null;
+  return leaf && error.field !== leaf ? { message: error.message, field: leaf } : error;
+}
+
+function singleForm(ctx) {
+  const endpoint = h('input', { name: 'endpoint', required: true, id: 'prov-endpoint', autocomplete: 'off', maxLength: 255 });
+  const label = h('input', { name: 'label', id: 'prov-label' });
+  const tags = h('input', { name: 'tags', id: 'prov-tags', placeholder: 'meters, floor-2' });
+  const credentials = credentialsFields('prov', () => endpoint.value.trim());
   const box = h('div');
   const result = h('div', { id: 'prov-result' });
   const form = h('form', { class: 'stack', id: 'provision-form' },
     field('Endpoint name', endpoint, 'Letters, digits and . _ : @ + -'), field('Label', label), field('Tags', tags, 'Separated by commas'),
-    h('fieldset', {}, h('legend', {}, 'Credentials'), h('div', { class: 'radios' }, radios.map((r, i) => h('label', { class: 'check' }, r, kindLabels[kinds[i]])))),
-    Object.values(sections),
+    credentials.el,
     h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Add device')), box, result);
-  showKind();
   form.addEventListener('submit', async e => {
     e.preventDefault();
-    const kind = radios.find(r => r.checked).value;
-    const credentials = { kind };
-    if (kind === 'psk') { credentials.identity = identity.value.trim() || endpoint.value.trim(); credentials.key = key.value.trim(); }
-    if (kind === 'rpk') credentials.publicKey = publicKey.value.trim();
-    const body = { endpoint: endpoint.value.trim(), credentials,
+    const body = { endpoint: endpoint.value.trim(), credentials: credentials.read(),
       tags: tags.value.split(',').map(t => t.trim()).filter(Boolean) };
     if (label.value.trim()) body.label = label.value.trim();
     try {
@@ -87,10 +107,9 @@ function singleForm(ctx) {
       fill(result, h('div', { class: 'success' }, 'Added ', h('a', { href: '#/devices/' + enc(created.endpoint), id: 'prov-created' }, created.endpoint),
         '. It shows as offline until it registers.'));
       form.reset();
-      showKind();
+      credentials.show();
     } catch (error) {
-      const leaf = error.field ? error.field.replace(/^credentials\./, '') : null;
-      showFormError(form, box, leaf && error.field !== leaf ? { ...error, message: error.message, field: leaf } : error);
+      showFormError(form, box, credentialsError(error));
     }
   });
   return form;

@@ -45,6 +45,12 @@ public final class ConsoleBrowser implements BeforeAllCallback, AfterAllCallback
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        for (String binary : List.of(CHROMIUM, CHROMEDRIVER)) {
+            if (!Files.isExecutable(Path.of(binary))) {
+                throw new IllegalStateException(binary + " is missing: the console's browser tests need Debian's"
+                        + " chromium and chromium-driver (apt-get install -y chromium chromium-driver; .ci/run does it)");
+            }
+        }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

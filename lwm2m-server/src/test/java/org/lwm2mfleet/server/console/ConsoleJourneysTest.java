@@ -190,6 +190,8 @@ class ConsoleJourneysTest {
         browser.driver().findElement(By.cssSelector("#history-form button[type=submit]")).click();
         browser.waitUntil(d -> points(d, "history-chart") >= 1);
         browser.document("device");
+        // uPlot draws under the strict Content-Security-Policy: nothing refused, nothing thrown.
+        assertThat(browser.severeLogs()).isEmpty();
     }
 
     @Test
@@ -217,6 +219,15 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> d.findElement(By.cssSelector(".page-head")).getText().contains("kitchen"));
         assertThat(server.api().get("/api/v1/devices/console-meter-1").json().get("tags").toString())
                 .isEqualTo("[\"console\",\"kitchen\"]");
+
+        // Re-keyed from its page: the identity stays, the key changes, keys are never shown.
+        browser.driver().findElement(By.id("edit-credentials")).click();
+        browser.waitUntil(d -> d.findElement(By.id("credentials-form")).getText().contains("identity console-meter-1"));
+        browser.driver().findElement(By.id("rekey-key")).sendKeys("ffeeddccbbaa99887766554433221100");
+        browser.driver().findElement(By.cssSelector("#credentials-form button[type=submit]")).click();
+        browser.waitUntil(d -> d.findElements(By.id("credentials-form")).isEmpty());
+        assertThat(server.api().get("/api/v1/devices/console-meter-1/credentials").json().get("identity").asText())
+                .isEqualTo("console-meter-1");
 
         // An API error is shown in words, on the field it is about.
         browser.open("#/provision");

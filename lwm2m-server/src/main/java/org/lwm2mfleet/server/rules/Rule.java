@@ -83,6 +83,11 @@ public record Rule(long id, String name, boolean enabled, Trigger trigger, List<
             return tag != null ? tags.contains(tag) : objects.contains(profile);
         }
 
+        /** Whether judging a report needs the ones before it (the last value, the last report's time). */
+        boolean keepsHistory() {
+            return condition == Condition.CHANGED || condition == Condition.SILENT;
+        }
+
         /** Whether telling devices apart needs their tags or objects (not only the endpoint). */
         boolean needsDeviceFacts() {
             return endpoint == null;

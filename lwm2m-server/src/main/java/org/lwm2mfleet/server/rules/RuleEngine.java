@@ -42,8 +42,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class RuleEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleEngine.class);
-    /** How long a device's tags and objects, and a rule's tagged devices, are trusted before being read again. */
-    private static final Duration FACTS_TTL = Duration.ofSeconds(10);
+    /**
+     * How long a device's tags and objects, and a rule's tagged devices, are trusted before being read again (a
+     * registration refreshes a device's at once).
+     */
+    private static final Duration FACTS_TTL = Duration.ofSeconds(60);
 
     private final Rules rules;
     private final DeviceService devices;
@@ -179,15 +182,34 @@ public final class RuleEngine implements AutoCloseable {
             for (Rule rule : watching) {
                 try {
                     if (watches(rule, event.endpoint())) {
-                        RuleTrack.Verdict verdict = track(rule, event.endpoint()).reported(point.get("value"),
-                                now);
-                        act(rule, event.endpoint(), point.get("value"), verdict);
+                        reported(rule, event.endpoint(), point.get("value"), now);
                     }
                 } catch (RuntimeException e) {
                     LOG.warn("rule {} failed on endpoint={} path={}", rule.id(), event.endpoint(),
                             rule.trigger().path(), e);
                 }
             }
+        }
+    }
+
+    /**
+     * A device reported a value on a rule's path. A device the rule has nothing to remember about (not active, not
+     * waiting for a hold, and the value does not meet the condition) costs no memory: state is kept only while it
+     * matters, so thousands of devices under many rules stay cheap.
+     */
+    private void reported(Rule rule, String endpoint, Object value, Instant now) {
+        String key = rule.id() + " " + endpoint;
+        RuleTrack track = tracks.get(key);
+        if (track == null) {
+            if (!rule.trigger().keepsHistory() && !rule.trigger().holds(value)) {
+                return;
+            }
+            track = new RuleTrack(rule.trigger(), loadedAt);
+            tracks.put(key, track);
+        }
+        act(rule, endpoint, value, track.reported(value, now));
+        if (!rule.trigger().keepsHistory() && track.idle()) {
+            tracks.remove(key);
         }
     }
 

@@ -65,6 +65,11 @@ final class RuleTrack {
         return holdingSince != null && held(now) ? fire() : Verdict.NONE;
     }
 
+    /** Neither active nor waiting for a hold: nothing worth remembering for above, below and equals. */
+    boolean idle() {
+        return !active && holdingSince == null;
+    }
+
     Object lastValue() {
         return lastValue;
     }

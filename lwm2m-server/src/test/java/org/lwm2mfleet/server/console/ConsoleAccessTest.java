@@ -21,6 +21,7 @@ import org.lwm2mfleet.sim.fleet.SimulatedDevice;
 import org.lwm2mfleet.sim.profiles.Profile;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
 
 /**
  * Who sees what in the console, and hostile data shown as text: a viewer gets no button that changes anything and
@@ -165,7 +166,7 @@ class ConsoleAccessTest {
                 .status()).isEqualTo(201);
         SimulatedDevice sleeper = devices.started(SimulatedDevice.builder("sleepy-1", Profile.ENVIRONMENT_SENSOR)
                 .serverUri(server.server().coapUri()).security(DeviceSecurity.none()).lifetime(Duration.ofSeconds(60))
-                .queueMode(Duration.ofSeconds(5)).build());
+                .queueMode(Duration.ofSeconds(15)).build());
         await().atMost(Duration.ofSeconds(20)).until(
                 () -> server.api().get("/api/v1/devices/sleepy-1").json().get("status").asText().equals("sleeping"));
 
@@ -174,10 +175,19 @@ class ConsoleAccessTest {
         browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("sleeping"));
         browser.waitFor(By.cssSelector("#objects details[data-object='3'] summary")).click();
         browser.waitFor(By.cssSelector("tr[data-resource='/3/0/14'] button[data-op='write']")).click();
-        browser.waitFor(By.cssSelector("form[data-form='write'] [name='value']")).sendKeys("+05:00", Keys.ENTER);
+        WebElement value = browser.waitFor(By.cssSelector("form[data-form='write'] [name='value']"));
+        value.sendKeys("+05:00");
+        // Sent just after the device falls asleep, so it surely waits (the device sleeps 15 s at a time).
+        await().atMost(Duration.ofSeconds(30)).until(() -> !status("sleepy-1").equals("sleeping"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> status("sleepy-1").equals("sleeping"));
+        value.sendKeys(Keys.ENTER);
         // Queued: it shows under pending operations, then runs when the device wakes.
         browser.waitUntil(d -> d.findElement(By.id("pending")).getText().contains("pending"));
         browser.waitUntil(d -> d.findElement(By.id("pending")).getText().contains("succeeded"), Duration.ofSeconds(30));
         assertThat(sleeper.objects().device().utcOffset()).isEqualTo("+05:00");
+    }
+
+    private static String status(String endpoint) {
+        return server.api().get("/api/v1/devices/" + endpoint).json().get("status").asText();
     }
 }

@@ -104,7 +104,7 @@ export function errorBox(error) {
 
 export function describe(error) {
   if (!error) return '';
-  if (error.field) return `${error.field}: ${error.message}`;
+  if (error.field) return `${error.message} (${error.field})`;
   return error.message || String(error);
 }
 

@@ -167,7 +167,7 @@ class ConsoleAccessTest {
         SimulatedDevice sleeper = devices.started(SimulatedDevice.builder("sleepy-1", Profile.ENVIRONMENT_SENSOR)
                 .serverUri(server.server().coapUri()).security(DeviceSecurity.none()).lifetime(Duration.ofSeconds(60))
                 .queueMode(Duration.ofSeconds(15)).build());
-        await().atMost(Duration.ofSeconds(20)).until(
+        await().atMost(Duration.ofSeconds(30)).until(
                 () -> server.api().get("/api/v1/devices/sleepy-1").json().get("status").asText().equals("sleeping"));
 
         browser.signIn("admin", TestServer.ADMIN_PASSWORD);
@@ -183,7 +183,7 @@ class ConsoleAccessTest {
         value.sendKeys(Keys.ENTER);
         // Queued: it shows under pending operations, then runs when the device wakes.
         browser.waitUntil(d -> d.findElement(By.id("pending")).getText().contains("pending"));
-        browser.waitUntil(d -> d.findElement(By.id("pending")).getText().contains("succeeded"), Duration.ofSeconds(30));
+        browser.waitUntil(d -> d.findElement(By.id("pending")).getText().contains("succeeded"), Duration.ofSeconds(60));
         assertThat(sleeper.objects().device().utcOffset()).isEqualTo("+05:00");
     }
 

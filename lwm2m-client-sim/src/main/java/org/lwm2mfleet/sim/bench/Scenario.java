@@ -16,6 +16,7 @@ public enum Scenario {
     MEMORY_PER_DEVICE(100_000, new MemoryPerDevice()),
     FIRMWARE_CAMPAIGN(1_000, new FirmwareCampaign()),
     API_UNDER_LOAD(1_000, new ApiUnderLoad()),
+    RULES_OVERHEAD(10_000, new RulesOverhead()),
     EC_BOUND(0, new EcHandshakeBound());
 
     /** What a scenario is run with. */

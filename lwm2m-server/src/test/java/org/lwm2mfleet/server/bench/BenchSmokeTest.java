@@ -106,6 +106,14 @@ class BenchSmokeTest {
     }
 
     @Test
+    void rulesOverheadComparesTheCostWithAndWithoutRules() throws Exception {
+        BenchResult result = run(Scenario.RULES_OVERHEAD, small(Scenario.RULES_OVERHEAD, 10));
+        assertThat(value(result, "server CPU per 1,000 notifications, no rule")).isPositive();
+        assertThat(value(result, "server CPU per 1,000 notifications, 100 rules")).isPositive();
+        assertThat(value(result, "rule evaluations dropped")).isZero();
+    }
+
+    @Test
     void ecBoundMeasuresTheHandshakeWork() throws Exception {
         BenchResult result = run(Scenario.EC_BOUND, small(Scenario.EC_BOUND, 0));
         assertThat(value(result, "server EC work per RPK handshake")).isPositive();

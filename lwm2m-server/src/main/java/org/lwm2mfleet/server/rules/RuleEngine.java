@@ -67,11 +67,16 @@ public final class RuleEngine implements AutoCloseable {
     private volatile Map<String, List<Rule>> byPath = Map.of();
     // Only touched on the evaluator thread.
     private List<Rule> timed = List.of();
-    private final Map<String, RuleTrack> tracks = new HashMap<>();
+    /** Per rule id, per endpoint: only devices the rule has something to remember about. */
+    private final Map<Long, Map<String, RuleTrack>> tracks = new HashMap<>();
     private final Map<String, DeviceFacts> facts = new HashMap<>();
-    private final Map<Long, Watched> watched = new HashMap<>();
-    /** "endpoint path" of observe requests the rules sent that have not been answered yet. */
-    private final Set<String> observing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The devices with a tag, or of a profile, by "tag:x" or "profile:3": shared by the rules that watch them. */
+    private final Map<String, Watched> watched = new HashMap<>();
+    /**
+     * The paths known to be observed, or being observed, per endpoint: a reload of many rules over many devices then
+     * costs set look-ups, not queries. Forgotten for a device when it registers again (checked once more then).
+     */
+    private final Map<String, Set<String>> ensured = new java.util.concurrent.ConcurrentHashMap<>();
     /** When the rules were last (re)loaded: a device's silence counts from then at the latest. */
     private Instant loadedAt;
 
@@ -127,7 +132,6 @@ public final class RuleEngine implements AutoCloseable {
             byPath = index;
             timed = waiting;
             tracks.clear();
-            watched.clear();
             for (Rule rule : enabled) {
                 watchedBy(rule).stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
             }
@@ -171,6 +175,7 @@ public final class RuleEngine implements AutoCloseable {
         }
         Map<String, List<Rule>> index = byPath;
         Instant now = clock.instant();
+        DeviceFacts known = null;
         for (Object item : points) {
             if (!(item instanceof Map<?, ?> point)) {
                 continue;
@@ -181,7 +186,11 @@ public final class RuleEngine implements AutoCloseable {
             }
             for (Rule rule : watching) {
                 try {
-                    if (watches(rule, event.endpoint())) {
+                    if (rule.trigger().needsDeviceFacts() && known == null) {
+                        known = facts(event.endpoint());
+                    }
+                    if (known != null ? rule.trigger().watches(event.endpoint(), known.tags(), known.objects())
+                            : rule.trigger().watches(event.endpoint(), List.of(), Set.of())) {
                         reported(rule, event.endpoint(), point.get("value"), now);
                     }
                 } catch (RuntimeException e) {
@@ -198,18 +207,18 @@ public final class RuleEngine implements AutoCloseable {
      * matters, so thousands of devices under many rules stay cheap.
      */
     private void reported(Rule rule, String endpoint, Object value, Instant now) {
-        String key = rule.id() + " " + endpoint;
-        RuleTrack track = tracks.get(key);
+        Map<String, RuleTrack> ofRule = tracks.computeIfAbsent(rule.id(), id -> new HashMap<>());
+        RuleTrack track = ofRule.get(endpoint);
         if (track == null) {
             if (!rule.trigger().keepsHistory() && !rule.trigger().holds(value)) {
                 return;
             }
             track = new RuleTrack(rule.trigger(), loadedAt);
-            tracks.put(key, track);
+            ofRule.put(endpoint, track);
         }
         act(rule, endpoint, value, track.reported(value, now));
         if (!rule.trigger().keepsHistory() && track.idle()) {
-            tracks.remove(key);
+            ofRule.remove(endpoint);
         }
     }
 
@@ -219,7 +228,7 @@ public final class RuleEngine implements AutoCloseable {
         for (Rule rule : timed) {
             try {
                 List<String> endpoints = rule.trigger().condition() == Rule.Condition.SILENT ? watchedBy(rule)
-                        : tracked(rule);
+                        : List.copyOf(tracks.getOrDefault(rule.id(), Map.of()).keySet());
                 for (String endpoint : endpoints) {
                     RuleTrack track = track(rule, endpoint);
                     act(rule, endpoint, track.lastValue(), track.tick(now));
@@ -238,30 +247,26 @@ public final class RuleEngine implements AutoCloseable {
     }
 
     private RuleTrack track(Rule rule, String endpoint) {
-        return tracks.computeIfAbsent(rule.id() + " " + endpoint, k -> new RuleTrack(rule.trigger(), loadedAt));
-    }
-
-    private List<String> tracked(Rule rule) {
-        String prefix = rule.id() + " ";
-        List<String> endpoints = new ArrayList<>();
-        for (String key : tracks.keySet()) {
-            if (key.startsWith(prefix)) {
-                endpoints.add(key.substring(prefix.length()));
-            }
-        }
-        return endpoints;
+        return tracks.computeIfAbsent(rule.id(), id -> new HashMap<>()).computeIfAbsent(endpoint,
+                e -> new RuleTrack(rule.trigger(), loadedAt));
     }
 
     private boolean watches(Rule rule, String endpoint) {
         if (!rule.trigger().needsDeviceFacts()) {
             return rule.trigger().watches(endpoint, List.of(), Set.of());
         }
+        DeviceFacts known = facts(endpoint);
+        return rule.trigger().watches(endpoint, known.tags(), known.objects());
+    }
+
+    /** A device's tags and announced objects, from the registry at most once a minute. */
+    private DeviceFacts facts(String endpoint) {
         DeviceFacts known = facts.get(endpoint);
         if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
             known = read(endpoint);
             facts.put(endpoint, known);
         }
-        return rule.trigger().watches(endpoint, known.tags(), known.objects());
+        return known;
     }
 
     private DeviceFacts read(String endpoint) {
@@ -281,11 +286,12 @@ public final class RuleEngine implements AutoCloseable {
         if (trigger.endpoint() != null) {
             return List.of(trigger.endpoint());
         }
-        Watched known = watched.get(rule.id());
+        String selector = trigger.tag() != null ? "tag:" + trigger.tag() : "profile:" + trigger.profile();
+        Watched known = watched.get(selector);
         if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
             known = new Watched(RuleActions.endpoints(devices, new DeviceQuery(null, trigger.tag(), null,
                     trigger.profile(), null, DeviceService.MAX_PAGE)), clock.instant());
-            watched.put(rule.id(), known);
+            watched.put(selector, known);
         }
         return known.endpoints();
     }
@@ -293,6 +299,7 @@ public final class RuleEngine implements AutoCloseable {
     /** A device registered: its facts may have changed, and the rules watching it need their path observed. */
     private void registered(String endpoint) {
         facts.remove(endpoint);
+        ensured.remove(endpoint);
         for (List<Rule> watching : byPath.values()) {
             for (Rule rule : watching) {
                 try {
@@ -309,18 +316,20 @@ public final class RuleEngine implements AutoCloseable {
     /** A rule needs its trigger reported: observe it, with the rule's attributes, unless it is observed already. */
     private void observe(Rule rule, String endpoint) {
         String path = rule.trigger().path();
+        Set<String> paths = ensured.computeIfAbsent(endpoint, e -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        if (paths.contains(path)) {
+            return; // observed, or asked already for another rule
+        }
         if (observations.of(endpoint).stream().anyMatch(o -> o.paths().contains(path))) {
+            paths.add(path);
             return; // remembered observations are re-established by the ObservationRestorer
         }
-        String key = endpoint + " " + path;
-        if (!observing.add(key)) {
-            return; // asked already, for another rule
-        }
+        paths.add(path);
         try {
             Requester.as("rule:" + rule.id(), () -> operations.observe(endpoint, List.of(path),
                     rule.trigger().attributes(), null)).whenComplete((result, failure) -> {
-                        observing.remove(key);
                         if (failure != null) {
+                            paths.remove(path);
                             LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path,
                                     failure.getMessage());
                         } else {
@@ -328,7 +337,7 @@ public final class RuleEngine implements AutoCloseable {
                         }
                     });
         } catch (RuntimeException e) {
-            observing.remove(key);
+            paths.remove(path);
             LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path, e.getMessage());
         }
     }

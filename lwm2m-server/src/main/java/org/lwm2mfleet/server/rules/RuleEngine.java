@@ -72,6 +72,8 @@ public final class RuleEngine implements AutoCloseable {
     private final Map<String, DeviceFacts> facts = new HashMap<>();
     /** The devices with a tag, or of a profile, by "tag:x" or "profile:3": shared by the rules that watch them. */
     private final Map<String, Watched> watched = new HashMap<>();
+    /** "selector path" pairs whose watched devices were asked to observe the path. */
+    private final Set<String> observedFor = new HashSet<>();
     /**
      * The paths known to be observed, or being observed, per endpoint: a reload of many rules over many devices then
      * costs set look-ups, not queries. Forgotten for a device when it registers again (checked once more then).
@@ -133,7 +135,12 @@ public final class RuleEngine implements AutoCloseable {
             timed = waiting;
             tracks.clear();
             for (Rule rule : enabled) {
-                watchedBy(rule).stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
+                // Once per watched set and path: a hundred rules saved one after the other over the same devices
+                // must not walk the whole fleet a hundred times each. Devices that register later are seen then.
+                if (observedFor.add(selector(rule.trigger()) + " " + rule.trigger().path() + " "
+                        + rule.trigger().attributes())) {
+                    watchedBy(rule).stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
+                }
             }
         });
     }
@@ -286,7 +293,7 @@ public final class RuleEngine implements AutoCloseable {
         if (trigger.endpoint() != null) {
             return List.of(trigger.endpoint());
         }
-        String selector = trigger.tag() != null ? "tag:" + trigger.tag() : "profile:" + trigger.profile();
+        String selector = selector(trigger);
         Watched known = watched.get(selector);
         if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
             known = new Watched(RuleActions.endpoints(devices, new DeviceQuery(null, trigger.tag(), null,
@@ -294,6 +301,11 @@ public final class RuleEngine implements AutoCloseable {
             watched.put(selector, known);
         }
         return known.endpoints();
+    }
+
+    private static String selector(Rule.Trigger trigger) {
+        return trigger.endpoint() != null ? "endpoint:" + trigger.endpoint()
+                : trigger.tag() != null ? "tag:" + trigger.tag() : "profile:" + trigger.profile();
     }
 
     /** A device registered: its facts may have changed, and the rules watching it need their path observed. */

@@ -34,7 +34,7 @@ class SystemEndpointsTest {
             Api.Reply console = server.api().get("/");
             assertThat(console.status()).isEqualTo(200);
             assertThat(console.text()).contains("<title>LwM2M Fleet</title>");
-            assertThat(server.api().get("/console.js").text()).contains("/api/v1/devices");
+            assertThat(server.api().get("/js/api.js").text()).contains("/api/v1/events");
         }
     }
 

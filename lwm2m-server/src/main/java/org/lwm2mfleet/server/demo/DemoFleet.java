@@ -48,8 +48,11 @@ public final class DemoFleet implements AutoCloseable {
                          {"type": "alert", "severity": "major",
                           "message": "Gas above 50 ppm at demo-gas-detector-1: ventilating"}]}"""
             .formatted(GAS_RULE_NAME);
-    /** How often the demo gas detector smells gas, so the rule visibly switches the fans on and off. */
-    private static final Duration GAS_EVENT_EVERY = Duration.ofMinutes(3);
+    /**
+     * How often the demo gas detector smells gas, so the rule visibly switches the fans on and off: the
+     * concentration needs about 4 minutes to fall back below the rule's clear level of 20 ppm.
+     */
+    private static final Duration GAS_EVENT_EVERY = Duration.ofMinutes(6);
 
     private final List<SimulatedFleet> fleets;
     private final java.util.concurrent.ScheduledExecutorService gasEvents = java.util.concurrent.Executors

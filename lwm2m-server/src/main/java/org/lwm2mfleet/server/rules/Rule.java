@@ -70,7 +70,6 @@ public record Rule(long id, String name, boolean enabled, Trigger trigger, List<
             case ABOVE -> value instanceof Number n && n.doubleValue() < clear;
             case BELOW -> value instanceof Number n && n.doubleValue() > clear;
             case EQUALS -> !same(this.value, value);
-            case SILENT -> true;
             default -> false;
             };
         }

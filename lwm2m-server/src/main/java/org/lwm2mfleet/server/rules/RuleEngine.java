@@ -145,11 +145,6 @@ public final class RuleEngine implements AutoCloseable {
         });
     }
 
-    /** Runs on the evaluator after everything submitted before: lets tests and callers wait for a reload. */
-    public void awaitIdle() throws InterruptedException, java.util.concurrent.ExecutionException {
-        evaluator.submit(() -> null).get();
-    }
-
     /** Whether any enabled rule watches a path of this notification: the others cost nothing more. */
     private boolean watched(FleetEvent event) {
         Map<String, List<Rule>> index = byPath;

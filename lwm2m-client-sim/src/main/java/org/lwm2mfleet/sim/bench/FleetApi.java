@@ -84,6 +84,10 @@ public final class FleetApi {
         return call(request(path).GET());
     }
 
+    public Reply delete(String path) {
+        return call(request(path).DELETE());
+    }
+
     public Reply post(String path, String contentType, String body) {
         return call(request(path).header("Content-Type", contentType).POST(BodyPublishers.ofString(body)));
     }

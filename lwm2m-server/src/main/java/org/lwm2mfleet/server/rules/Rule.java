@@ -86,11 +86,6 @@ public record Rule(long id, String name, boolean enabled, Trigger trigger, List<
         boolean keepsHistory() {
             return condition == Condition.CHANGED || condition == Condition.SILENT;
         }
-
-        /** Whether telling devices apart needs their tags or objects (not only the endpoint). */
-        boolean needsDeviceFacts() {
-            return endpoint == null;
-        }
     }
 
     /** What a rule does when it fires. */

@@ -64,13 +64,16 @@ public final class RuleEngine implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger backlog = new java.util.concurrent.atomic.AtomicInteger();
     private final io.micrometer.core.instrument.Counter dropped;
     /** The rules by the path they watch: replaced whole on reload, read by the notification path to skip the rest. */
-    private volatile Map<String, List<Rule>> byPath = Map.of();
+    private volatile Map<String, List<Watcher>> byPath = Map.of();
     // Only touched on the evaluator thread.
     private List<Rule> timed = List.of();
     /** Per rule id, per endpoint: only devices the rule has something to remember about. */
     private final Map<Long, Map<String, RuleTrack>> tracks = new HashMap<>();
-    private final Map<String, DeviceFacts> facts = new HashMap<>();
-    /** The devices with a tag, or of a profile, by "tag:x" or "profile:3": shared by the rules that watch them. */
+    /**
+     * The devices with a tag, or of a profile, by "tag:x" or "profile:3": shared by the rules that watch them, read
+     * from the registry in one go, and kept current for a device when it registers. Judging a notification is then a
+     * set look-up per rule, never a query.
+     */
     private final Map<String, Watched> watched = new HashMap<>();
     /** "selector path" pairs whose watched devices were asked to observe the path. */
     private final Set<String> observedFor = new HashSet<>();
@@ -82,10 +85,15 @@ public final class RuleEngine implements AutoCloseable {
     /** When the rules were last (re)loaded: a device's silence counts from then at the latest. */
     private Instant loadedAt;
 
-    private record DeviceFacts(List<String> tags, Set<Integer> objects, Instant readAt) {
+    private record DeviceFacts(List<String> tags, Set<Integer> objects) {
     }
 
-    private record Watched(List<String> endpoints, Instant readAt) {
+    /** @param trigger one of the triggers with this selector, to tell members apart */
+    private record Watched(Rule.Trigger trigger, Set<String> endpoints, Instant readAt) {
+    }
+
+    /** A rule with its selector worked out once, for the notification path. */
+    private record Watcher(Rule rule, String selector) {
     }
 
     /**
@@ -107,6 +115,11 @@ public final class RuleEngine implements AutoCloseable {
         this.actions = new RuleActions(rules, alerts, devices, dispatcher, audit, webhooks, events, clock,
                 pendingExpiry, meters, evaluator);
         this.dropped = meters.counter("rules.evaluations.dropped");
+        long evaluatorThread = evaluatorThreadId();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        // The rules' own cost, apart from the rest of the server's: what the benchmark sets against the notification path.
+        io.micrometer.core.instrument.FunctionCounter.builder("rules.evaluation.cpu", threads,
+                t -> Math.max(0, t.getThreadCpuTime(evaluatorThread)) / 1e9).baseUnit("seconds").register(meters);
         io.micrometer.core.instrument.Gauge.builder("rules.evaluations.backlog", backlog, Number::doubleValue)
                 .register(meters);
         reload();
@@ -123,10 +136,11 @@ public final class RuleEngine implements AutoCloseable {
         Instant now = clock.instant();
         evaluator.execute(() -> {
             loadedAt = now;
-            Map<String, List<Rule>> index = new HashMap<>();
+            Map<String, List<Watcher>> index = new HashMap<>();
             List<Rule> waiting = new ArrayList<>();
             for (Rule rule : enabled) {
-                index.computeIfAbsent(rule.trigger().path(), p -> new ArrayList<>()).add(rule);
+                index.computeIfAbsent(rule.trigger().path(), p -> new ArrayList<>())
+                        .add(new Watcher(rule, selector(rule.trigger())));
                 if (rule.trigger().condition() == Rule.Condition.SILENT || !rule.trigger().hold().isZero()) {
                     waiting.add(rule);
                 }
@@ -139,7 +153,7 @@ public final class RuleEngine implements AutoCloseable {
                 // must not walk the whole fleet a hundred times each. Devices that register later are seen then.
                 if (observedFor.add(selector(rule.trigger()) + " " + rule.trigger().path() + " "
                         + rule.trigger().attributes())) {
-                    watchedBy(rule).stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
+                    watchedBy(rule.trigger()).stream().filter(registered).forEach(endpoint -> observe(rule, endpoint));
                 }
             }
         });
@@ -147,7 +161,7 @@ public final class RuleEngine implements AutoCloseable {
 
     /** Whether any enabled rule watches a path of this notification: the others cost nothing more. */
     private boolean watched(FleetEvent event) {
-        Map<String, List<Rule>> index = byPath;
+        Map<String, List<Watcher>> index = byPath;
         if (index.isEmpty() || !(event.data().get("points") instanceof List<?> points)) {
             return false;
         }
@@ -175,29 +189,26 @@ public final class RuleEngine implements AutoCloseable {
         if (!(event.data().get("points") instanceof List<?> points)) {
             return;
         }
-        Map<String, List<Rule>> index = byPath;
+        Map<String, List<Watcher>> index = byPath;
         Instant now = clock.instant();
-        DeviceFacts known = null;
+        String endpoint = event.endpoint();
         for (Object item : points) {
             if (!(item instanceof Map<?, ?> point)) {
                 continue;
             }
-            List<Rule> watching = index.get(String.valueOf(point.get("path")));
+            List<Watcher> watching = index.get(String.valueOf(point.get("path")));
             if (watching == null) {
                 continue;
             }
-            for (Rule rule : watching) {
+            for (Watcher watcher : watching) {
+                Rule rule = watcher.rule();
                 try {
-                    if (rule.trigger().needsDeviceFacts() && known == null) {
-                        known = facts(event.endpoint());
-                    }
-                    if (known != null ? rule.trigger().watches(event.endpoint(), known.tags(), known.objects())
-                            : rule.trigger().watches(event.endpoint(), List.of(), Set.of())) {
-                        reported(rule, event.endpoint(), point.get("value"), now);
+                    if (rule.trigger().endpoint() != null ? rule.trigger().endpoint().equals(endpoint)
+                            : members(watcher.selector(), rule.trigger()).contains(endpoint)) {
+                        reported(rule, endpoint, point.get("value"), now);
                     }
                 } catch (RuntimeException e) {
-                    LOG.warn("rule {} failed on endpoint={} path={}", rule.id(), event.endpoint(),
-                            rule.trigger().path(), e);
+                    LOG.warn("rule {} failed on endpoint={} path={}", rule.id(), endpoint, rule.trigger().path(), e);
                 }
             }
         }
@@ -229,7 +240,8 @@ public final class RuleEngine implements AutoCloseable {
         Instant now = clock.instant();
         for (Rule rule : timed) {
             try {
-                List<String> endpoints = rule.trigger().condition() == Rule.Condition.SILENT ? watchedBy(rule)
+                List<String> endpoints = rule.trigger().condition() == Rule.Condition.SILENT
+                        ? List.copyOf(watchedBy(rule.trigger()))
                         : List.copyOf(tracks.getOrDefault(rule.id(), Map.of()).keySet());
                 for (String endpoint : endpoints) {
                     RuleTrack track = track(rule, endpoint);
@@ -253,24 +265,6 @@ public final class RuleEngine implements AutoCloseable {
                 e -> new RuleTrack(rule.trigger(), loadedAt));
     }
 
-    private boolean watches(Rule rule, String endpoint) {
-        if (!rule.trigger().needsDeviceFacts()) {
-            return rule.trigger().watches(endpoint, List.of(), Set.of());
-        }
-        DeviceFacts known = facts(endpoint);
-        return rule.trigger().watches(endpoint, known.tags(), known.objects());
-    }
-
-    /** A device's tags and announced objects, from the registry at most once a minute. */
-    private DeviceFacts facts(String endpoint) {
-        DeviceFacts known = facts.get(endpoint);
-        if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
-            known = read(endpoint);
-            facts.put(endpoint, known);
-        }
-        return known;
-    }
-
     private DeviceFacts read(String endpoint) {
         Device device = devices.get(endpoint);
         Set<Integer> objects = new HashSet<>();
@@ -279,20 +273,23 @@ public final class RuleEngine implements AutoCloseable {
                 objects.add(object.objectId());
             }
         }
-        return new DeviceFacts(device.tags(), objects, clock.instant());
+        return new DeviceFacts(device.tags(), objects);
     }
 
-    /** The devices a rule watches (re-read from the registry every few seconds for a tag or a profile). */
-    private List<String> watchedBy(Rule rule) {
-        Rule.Trigger trigger = rule.trigger();
-        if (trigger.endpoint() != null) {
-            return List.of(trigger.endpoint());
-        }
-        String selector = selector(trigger);
+    /** The devices a rule watches: one device, or the members of its tag or profile. */
+    private Set<String> watchedBy(Rule.Trigger trigger) {
+        return trigger.endpoint() != null ? Set.of(trigger.endpoint()) : members(selector(trigger), trigger);
+    }
+
+    /**
+     * The devices with a tag or of a profile, read again from the registry once a minute (tags change through the
+     * API without an event; a registration updates its device at once).
+     */
+    private Set<String> members(String selector, Rule.Trigger trigger) {
         Watched known = watched.get(selector);
         if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
-            known = new Watched(RuleActions.endpoints(devices, new DeviceQuery(null, trigger.tag(), null,
-                    trigger.profile(), null, DeviceService.MAX_PAGE)), clock.instant());
+            known = new Watched(trigger, new HashSet<>(RuleActions.endpoints(devices, new DeviceQuery(null,
+                    trigger.tag(), null, trigger.profile(), null, DeviceService.MAX_PAGE))), clock.instant());
             watched.put(selector, known);
         }
         return known.endpoints();
@@ -305,12 +302,29 @@ public final class RuleEngine implements AutoCloseable {
 
     /** A device registered: its facts may have changed, and the rules watching it need their path observed. */
     private void registered(String endpoint) {
-        facts.remove(endpoint);
         ensured.remove(endpoint);
-        for (List<Rule> watching : byPath.values()) {
-            for (Rule rule : watching) {
+        if (byPath.isEmpty()) {
+            return;
+        }
+        DeviceFacts known;
+        try {
+            known = read(endpoint);
+        } catch (RuntimeException e) {
+            LOG.warn("rules could not look at endpoint={}: {}", endpoint, e.getMessage());
+            return;
+        }
+        for (Watched members : watched.values()) {
+            if (members.trigger().watches(endpoint, known.tags(), known.objects())) {
+                members.endpoints().add(endpoint);
+            } else {
+                members.endpoints().remove(endpoint);
+            }
+        }
+        for (List<Watcher> watching : byPath.values()) {
+            for (Watcher watcher : watching) {
+                Rule rule = watcher.rule();
                 try {
-                    if (watches(rule, endpoint)) {
+                    if (rule.trigger().watches(endpoint, known.tags(), known.objects())) {
                         observe(rule, endpoint);
                     }
                 } catch (RuntimeException e) {
@@ -346,6 +360,17 @@ public final class RuleEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             paths.remove(path);
             LOG.warn("rule {} could not observe endpoint={} path={}: {}", rule.id(), endpoint, path, e.getMessage());
+        }
+    }
+
+    private long evaluatorThreadId() {
+        try {
+            return evaluator.submit(() -> Thread.currentThread().getId()).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
         }
     }
 

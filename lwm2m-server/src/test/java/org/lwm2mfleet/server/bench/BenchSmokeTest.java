@@ -110,6 +110,7 @@ class BenchSmokeTest {
         BenchResult result = run(Scenario.RULES_OVERHEAD, small(Scenario.RULES_OVERHEAD, 10));
         assertThat(value(result, "server CPU per 1,000 notifications, no rule")).isPositive();
         assertThat(value(result, "server CPU per 1,000 notifications, 100 rules")).isPositive();
+        assertThat(value(result, "rules thread CPU per 1,000 notifications")).isPositive();
         assertThat(value(result, "rule evaluations dropped")).isZero();
     }
 

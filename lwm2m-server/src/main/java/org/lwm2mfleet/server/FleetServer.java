@@ -186,7 +186,8 @@ public final class FleetServer implements AutoCloseable {
                                 : leshan.getEndpoint(Protocol.COAP).getURI().getPort()),
                 endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout(),
                 reachable);
-        FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock);
+        FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock,
+                config.inventoryMaxAge());
         firmwareUpdates.setInventory(inventory);
         Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, inventory, devices,
                 events, clock, reachable, Duration.ofSeconds(1));

@@ -92,6 +92,9 @@ public class ServerCommand {
     @Option(names = "--webhook-retry-delay", defaultValue = "PT1S", paramLabel = "DURATION", description = "How long a rule's webhook waits before its second attempt when the receiver fails; each later wait doubles, five attempts in all, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration webhookRetryDelay;
 
+    @Option(names = "--inventory-max-age", defaultValue = "PT24H", paramLabel = "DURATION", description = "How old a device's model and firmware version (read from /3/0) may be before its next registration reads them again; PT0S reads at every registration, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration inventoryMaxAge;
+
     @Option(names = "--firmware-max-size", defaultValue = "67108864", paramLabel = "BYTES", description = "Largest firmware image accepted; larger uploads are refused while streaming (default: ${DEFAULT-VALUE}).")
     long firmwareMaxSize;
 
@@ -143,7 +146,7 @@ public class ServerCommand {
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .webhookRetryDelay(webhookRetryDelay).firmwareMaxBytes(firmwareMaxSize)
+                .webhookRetryDelay(webhookRetryDelay).inventoryMaxAge(inventoryMaxAge).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
                 .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).publicHost(publicHost).access(accessConfig()).build();
     }

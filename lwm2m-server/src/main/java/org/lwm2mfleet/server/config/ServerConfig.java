@@ -30,6 +30,7 @@ import java.time.Duration;
  * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  * @param webhookRetryDelay how long a rule's webhook waits before its second attempt (each later wait doubles)
+ * @param inventoryMaxAge how old a device's model and firmware version may be before a registration reads them again
  * @param firmwareMaxBytes the largest firmware image accepted
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param dtlsMaxConnections the most DTLS connections (sessions) kept at once
@@ -62,6 +63,7 @@ public record ServerConfig(
         Duration queueAwakeTime,
         Duration pendingExpiry,
         Duration webhookRetryDelay,
+        Duration inventoryMaxAge,
         long firmwareMaxBytes,
         Duration firmwareStallTimeout,
         int dtlsMaxConnections,
@@ -106,6 +108,9 @@ public record ServerConfig(
         }
         if (webhookRetryDelay == null || webhookRetryDelay.isNegative() || webhookRetryDelay.isZero()) {
             throw new InvalidConfigException("webhook-retry-delay", "must be positive");
+        }
+        if (inventoryMaxAge == null || inventoryMaxAge.isNegative()) {
+            throw new InvalidConfigException("inventory-max-age", "must be zero (read at every registration) or more");
         }
         if (pendingExpiry == null || pendingExpiry.toSeconds() < 1) {
             throw new InvalidConfigException("pending-expiry", "must be at least 1 s");
@@ -154,6 +159,7 @@ public record ServerConfig(
         b.queueAwakeTime = queueAwakeTime;
         b.pendingExpiry = pendingExpiry;
         b.webhookRetryDelay = webhookRetryDelay;
+        b.inventoryMaxAge = inventoryMaxAge;
         b.firmwareMaxBytes = firmwareMaxBytes;
         b.firmwareStallTimeout = firmwareStallTimeout;
         b.dtlsMaxConnections = dtlsMaxConnections;
@@ -188,6 +194,7 @@ public record ServerConfig(
         private Duration queueAwakeTime = Duration.ofSeconds(93);
         private Duration pendingExpiry = Duration.ofDays(1);
         private Duration webhookRetryDelay = Duration.ofSeconds(1);
+        private Duration inventoryMaxAge = Duration.ofHours(24);
         private long firmwareMaxBytes = 64L * 1024 * 1024;
         private Duration firmwareStallTimeout = Duration.ofMinutes(10);
         private int dtlsMaxConnections = 150_000;
@@ -310,6 +317,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder inventoryMaxAge(Duration maxAge) {
+            this.inventoryMaxAge = maxAge;
+            return this;
+        }
+
         public Builder webhookRetryDelay(Duration delay) {
             this.webhookRetryDelay = delay;
             return this;
@@ -354,7 +366,7 @@ public record ServerConfig(
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, firmwareMaxBytes,
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, inventoryMaxAge, firmwareMaxBytes,
                     firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, publicHost, access);
         }
     }

@@ -144,6 +144,50 @@ final class DeviceRepository {
         }
     }
 
+    /**
+     * The registration facts of many devices in one statement batch (inside the caller's transaction); their
+     * objects go with {@link #replaceObjects}.
+     *
+     * @return per registration, whether its device row was there to update
+     */
+    boolean[] recordRegistrations(List<Map.Entry<String, DeviceRegistration>> registrations) {
+        List<Object[]> rows = new ArrayList<>(registrations.size());
+        for (Map.Entry<String, DeviceRegistration> entry : registrations) {
+            DeviceRegistration registration = entry.getValue();
+            rows.add(new Object[] { DeviceStatus.ONLINE.name(), registration.registrationId(),
+                    registration.lwm2mVersion(), registration.binding(), registration.queueMode(),
+                    registration.lifetime().toSeconds(), registration.objectLinks(), registration.peerAddress(),
+                    registration.securityMode(), registration.registeredAt(), registration.lastUpdate(),
+                    entry.getKey() });
+        }
+        int[] counts = jdbc.batch("UPDATE devices SET status = ?, registration_id = ?, lwm2m_version = ?, binding = ?,"
+                + " queue_mode = ?, lifetime_s = ?, object_links = ?, peer_address = ?, security_mode = ?,"
+                + " registered_at = ?, last_update = ? WHERE endpoint = ?", rows);
+        boolean[] found = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            found[i] = counts[i] != 0;
+        }
+        return found;
+    }
+
+    /** The announced objects of many devices, replacing what they announced before, in two statement batches. */
+    void replaceObjects(Map<String, List<AnnouncedObject>> objectsChanged) {
+        jdbc.batch("DELETE FROM device_objects WHERE endpoint = ?",
+                objectsChanged.keySet().stream().map(endpoint -> new Object[] { endpoint }).toList());
+        List<Object[]> objects = new ArrayList<>();
+        objectsChanged.forEach((endpoint, announced) -> announced.forEach(object -> objects.add(new Object[] {
+                endpoint, object.objectId(), object.instanceId() == null ? -1 : object.instanceId(),
+                object.version() })));
+        jdbc.batch("INSERT INTO device_objects (endpoint, object_id, instance_id, object_version) VALUES (?, ?, ?, ?)",
+                objects);
+    }
+
+    /** {@link #recordStatus} for many, in one batch. */
+    void recordStatuses(List<Object[]> statusEndpointRegistration) {
+        jdbc.batch("UPDATE devices SET status = ? WHERE endpoint = ? AND registration_id = ?",
+                statusEndpointRegistration);
+    }
+
     /** Sets the status only if the device is still on the given registration (a newer one must not be undone). */
     void recordStatus(String endpoint, String registrationId, DeviceStatus status) {
         jdbc.update("UPDATE devices SET status = ? WHERE endpoint = ? AND registration_id = ?", status.name(), endpoint,

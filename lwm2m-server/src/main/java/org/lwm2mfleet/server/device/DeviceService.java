@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +48,11 @@ public final class DeviceService implements AutoCloseable {
     private volatile LiveRegistrations liveRegistrations = endpoint -> {
     };
     private final ExecutorService registryWriter = Executors.newSingleThreadExecutor(DaemonThreads.named("registry-writer"));
+    /** Registration facts waiting for the registry writer, in arrival order. */
+    private final Queue<Fact> facts = new ConcurrentLinkedQueue<>();
+    /** Whether a drain of {@link #facts} is scheduled or running: at most one at a time. */
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private static final int MAX_BATCH = 1000;
 
     public DeviceService(Jdbc jdbc, EventBus events, Clock clock) {
         this.repository = new DeviceRepository(jdbc);
@@ -172,43 +180,147 @@ public final class DeviceService implements AutoCloseable {
      * added to the registry as devices without security.
      */
     public void registered(String endpoint, DeviceRegistration registration) {
-        registryWriter.execute(() -> {
-            if (repository.insertIfAbsent(endpoint, clock.instant())) {
-                LOG.info("unprovisioned device added to the registry endpoint={}", endpoint);
-            }
-            repository.jdbc().inTransaction(() -> {
-                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE, true);
-                return null;
-            });
-            events.publish(EventTypes.REGISTERED, endpoint, registrationData(registration));
-        });
+        submit(new RegistrationFact(endpoint, registration, true, EventTypes.REGISTERED));
     }
 
     /** @param objectsChanged whether the update carried new object links */
     public void updated(String endpoint, DeviceRegistration registration, boolean objectsChanged) {
-        registryWriter.execute(() -> {
-            repository.jdbc().inTransaction(() -> {
-                repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE, objectsChanged);
-                return null;
-            });
-            events.publish(EventTypes.UPDATED, endpoint, registrationData(registration));
-        });
+        submit(new RegistrationFact(endpoint, registration, objectsChanged, EventTypes.UPDATED));
     }
 
     public void unregistered(String endpoint, String registrationId, boolean expired) {
-        registryWriter.execute(() -> {
-            repository.recordStatus(endpoint, registrationId, DeviceStatus.OFFLINE);
-            events.publish(expired ? EventTypes.EXPIRED : EventTypes.DEREGISTERED, endpoint,
-                    Map.of("registrationId", registrationId));
-        });
+        submit(new StatusFact(endpoint, registrationId, DeviceStatus.OFFLINE,
+                expired ? EventTypes.EXPIRED : EventTypes.DEREGISTERED));
     }
 
     public void presence(String endpoint, String registrationId, boolean sleeping) {
-        registryWriter.execute(() -> {
-            repository.recordStatus(endpoint, registrationId, sleeping ? DeviceStatus.SLEEPING : DeviceStatus.ONLINE);
-            events.publish(sleeping ? EventTypes.SLEEPING : EventTypes.AWAKE, endpoint,
-                    Map.of("registrationId", registrationId));
-        });
+        submit(new StatusFact(endpoint, registrationId, sleeping ? DeviceStatus.SLEEPING : DeviceStatus.ONLINE,
+                sleeping ? EventTypes.SLEEPING : EventTypes.AWAKE));
+    }
+
+    /** What the protocol side reported about one device, waiting for the registry writer. */
+    private sealed interface Fact permits RegistrationFact, StatusFact {
+        String endpoint();
+
+        String event();
+
+        Map<String, Object> eventData();
+    }
+
+    private record RegistrationFact(String endpoint, DeviceRegistration registration, boolean objectsChanged,
+            String event) implements Fact {
+        @Override
+        public Map<String, Object> eventData() {
+            return registrationData(registration);
+        }
+    }
+
+    private record StatusFact(String endpoint, String registrationId, DeviceStatus status, String event)
+            implements Fact {
+        @Override
+        public Map<String, Object> eventData() {
+            return Map.of("registrationId", registrationId);
+        }
+    }
+
+    private void submit(Fact fact) {
+        facts.add(fact);
+        if (draining.compareAndSet(false, true)) {
+            registryWriter.execute(this::drain);
+        }
+    }
+
+    /**
+     * Writes what has arrived since the last time, up to {@value #MAX_BATCH} facts, in one transaction of statement
+     * batches, then tells the subscribers in arrival order. A registration storm then costs a few statements per
+     * hundred devices instead of a few per device.
+     */
+    private void drain() {
+        try {
+            List<Fact> batch = new ArrayList<>();
+            Fact fact;
+            while (batch.size() < MAX_BATCH && (fact = facts.poll()) != null) {
+                batch.add(fact);
+            }
+            List<Fact> written = write(batch);
+            for (Fact done : written) {
+                events.publish(done.event(), done.endpoint(), done.eventData());
+            }
+        } finally {
+            draining.set(false);
+            if (!facts.isEmpty() && draining.compareAndSet(false, true)) {
+                registryWriter.execute(this::drain);
+            }
+        }
+    }
+
+    /** @return the facts written (all, unless the batch failed and some failed again one by one) */
+    private List<Fact> write(List<Fact> batch) {
+        try {
+            repository.jdbc().inTransaction(() -> {
+                writeInOrder(batch);
+                return null;
+            });
+            return batch;
+        } catch (RuntimeException e) {
+            LOG.warn("registry batch of {} facts failed, writing them one by one", batch.size(), e);
+            List<Fact> written = new ArrayList<>();
+            for (Fact fact : batch) {
+                try {
+                    repository.jdbc().inTransaction(() -> {
+                        writeInOrder(List.of(fact));
+                        return null;
+                    });
+                    written.add(fact);
+                } catch (RuntimeException single) {
+                    LOG.error("registration facts of endpoint={} not recorded", fact.endpoint(), single);
+                }
+            }
+            return written;
+        }
+    }
+
+    /** Consecutive facts of one kind go in one batch; the kinds keep their order (a status after a registration). */
+    private void writeInOrder(List<Fact> batch) {
+        int from = 0;
+        while (from < batch.size()) {
+            boolean registrations = batch.get(from) instanceof RegistrationFact;
+            int to = from;
+            while (to < batch.size() && (batch.get(to) instanceof RegistrationFact) == registrations) {
+                to++;
+            }
+            List<Fact> run = batch.subList(from, to);
+            if (registrations) {
+                writeRegistrations(run);
+            } else {
+                repository.recordStatuses(run.stream().map(f -> (StatusFact) f)
+                        .map(f -> new Object[] { f.status().name(), f.endpoint(), f.registrationId() }).toList());
+            }
+            from = to;
+        }
+    }
+
+    private void writeRegistrations(List<Fact> run) {
+        List<Map.Entry<String, DeviceRegistration>> registrations = new ArrayList<>(run.size());
+        // The objects of an endpoint's latest registration in the run: an earlier one's are replaced anyway.
+        Map<String, List<DeviceRegistration.AnnouncedObject>> objects = new LinkedHashMap<>();
+        for (Fact fact : run) {
+            RegistrationFact registration = (RegistrationFact) fact;
+            registrations.add(Map.entry(registration.endpoint(), registration.registration()));
+            if (registration.objectsChanged()) {
+                objects.put(registration.endpoint(), registration.registration().objects());
+            }
+        }
+        boolean[] found = repository.recordRegistrations(registrations);
+        for (int i = 0; i < found.length; i++) {
+            if (!found[i]) {
+                String endpoint = registrations.get(i).getKey();
+                repository.insertIfAbsent(endpoint, clock.instant());
+                LOG.info("unprovisioned device added to the registry endpoint={}", endpoint);
+                repository.recordRegistration(endpoint, registrations.get(i).getValue(), DeviceStatus.ONLINE, false);
+            }
+        }
+        repository.replaceObjects(objects);
     }
 
     @Override

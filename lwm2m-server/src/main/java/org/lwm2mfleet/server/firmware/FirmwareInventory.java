@@ -1,50 +1,91 @@
 package org.lwm2mfleet.server.firmware;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.lwm2mfleet.server.DaemonThreads;
 
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
-import org.lwm2mfleet.server.events.FleetEvent;
 import org.lwm2mfleet.server.ops.DeviceOperations;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What each device is and runs: model number (/3/0/1) and firmware version (/3/0/3), read from the device each time
- * it registers (one read of /3/0) and kept in table device_firmware. Campaigns select devices by them; the fleet's
- * firmware versions are counted from them.
+ * What each device is and runs: model number (/3/0/1) and firmware version (/3/0/3), read from the device when it
+ * registers (one read of /3/0) and kept in table device_firmware. Campaigns select devices by them; the fleet's
+ * firmware versions are counted from them. A registration reads them only when they are unknown or older than the
+ * configured age (an update through the server records the new version itself), so a fleet reconnecting after an
+ * outage is not read again; and at most {@value #MAX_IN_FLIGHT} reads are out at once, so a registration storm is
+ * not doubled by them.
  */
 public final class FirmwareInventory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareInventory.class);
+    static final int MAX_IN_FLIGHT = 16;
 
     private final Jdbc jdbc;
     private final DeviceOperations operations;
     private final Clock clock;
+    private final Duration maxAge;
     /** The outcome of a read arrives on a CoAP thread, which must not wait on the database. */
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors
-            .newSingleThreadExecutor(org.lwm2mfleet.server.DaemonThreads.named("firmware-inventory"));
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named("firmware-inventory"));
+    /** Devices waiting for a read, in registration order, each once. */
+    private final Set<String> waiting = new LinkedHashSet<>();
+    private int inFlight;
 
-    public FirmwareInventory(Jdbc jdbc, DeviceOperations operations, EventBus events, Clock clock) {
+    /** @param maxAge how old a device's facts may be before its registration reads them again (zero: always) */
+    public FirmwareInventory(Jdbc jdbc, DeviceOperations operations, EventBus events, Clock clock, Duration maxAge) {
         this.jdbc = jdbc;
         this.operations = operations;
         this.clock = clock;
-        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::refresh);
+        this.maxAge = maxAge;
+        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
+                e -> writer.execute(() -> registered(e.endpoint())));
         events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
                 e -> jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", e.endpoint()));
     }
 
-    private void refresh(FleetEvent registered) {
-        String endpoint = registered.endpoint();
+    // Runs on the writer thread, as does everything that touches waiting and inFlight.
+    private void registered(String endpoint) {
+        Instant readAt = jdbc.queryOne("SELECT read_at FROM device_firmware WHERE endpoint = ?",
+                row -> Jdbc.instant(row, "read_at"), endpoint).orElse(null);
+        if (readAt != null && !maxAge.isZero() && readAt.plus(maxAge).isAfter(clock.instant())) {
+            return;
+        }
+        waiting.add(endpoint);
+        startReads();
+    }
+
+    private void startReads() {
+        while (inFlight < MAX_IN_FLIGHT && !waiting.isEmpty()) {
+            var next = waiting.iterator();
+            String endpoint = next.next();
+            next.remove();
+            inFlight++;
+            read(endpoint).whenCompleteAsync((ignored, error) -> {
+                inFlight--;
+                startReads();
+            }, writer);
+        }
+    }
+
+    private CompletableFuture<Void> read(String endpoint) {
         try {
-            operations.read(endpoint, "/3/0", null).whenCompleteAsync((device, error) -> {
+            return operations.read(endpoint, "/3/0", null).handleAsync((device, error) -> {
                 if (error != null) {
                     LOG.debug("model and firmware version of {} not read: {}", endpoint, error.getMessage());
-                    return;
+                    return null;
                 }
                 String model = null;
                 String version = null;
@@ -57,9 +98,11 @@ public final class FirmwareInventory implements AutoCloseable {
                     }
                 }
                 record(endpoint, model, version);
+                return null;
             }, writer);
         } catch (RuntimeException e) {
             LOG.debug("model and firmware version of {} not read: {}", endpoint, e.getMessage());
+            return CompletableFuture.completedFuture(null);
         }
     }
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.eclipse.leshan.core.link.DefaultLinkSerializer;
 import org.eclipse.leshan.core.node.LwM2mPath;
@@ -108,24 +107,30 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
                 registration.getRegistrationDate().toInstant(), registration.getLastUpdate().toInstant());
     }
 
+    /** The announced object instances, sorted by object then instance (an object without instances first). */
     private static List<AnnouncedObject> announcedObjects(Registration registration) {
         Map<Integer, Version> supported = registration.getSupportedObject();
-        Set<LwM2mPath> instances = registration.getAvailableInstances();
-        List<AnnouncedObject> objects = new ArrayList<>();
-        for (Map.Entry<Integer, Version> object : supported.entrySet()) {
-            String version = object.getValue() == null ? null : object.getValue().toString();
-            List<LwM2mPath> ofObject = instances.stream().filter(p -> p.getObjectId().equals(object.getKey()))
-                    .sorted().toList();
-            if (ofObject.isEmpty()) {
-                objects.add(new AnnouncedObject(object.getKey(), null, version));
+        Map<Integer, List<Integer>> instances = new java.util.TreeMap<>();
+        for (LwM2mPath instance : registration.getAvailableInstances()) {
+            if (!instance.isObjectInstance()) {
+                continue;
             }
-            for (LwM2mPath instance : ofObject) {
-                objects.add(new AnnouncedObject(object.getKey(), instance.getObjectInstanceId(), version));
+            instances.computeIfAbsent(instance.getObjectId(), id -> new ArrayList<>())
+                    .add(instance.getObjectInstanceId());
+        }
+        List<AnnouncedObject> objects = new ArrayList<>();
+        for (Map.Entry<Integer, Version> object : new java.util.TreeMap<>(supported).entrySet()) {
+            String version = object.getValue() == null ? null : object.getValue().toString();
+            List<Integer> ofObject = instances.get(object.getKey());
+            if (ofObject == null) {
+                objects.add(new AnnouncedObject(object.getKey(), null, version));
+                continue;
+            }
+            ofObject.sort(null);
+            for (Integer instance : ofObject) {
+                objects.add(new AnnouncedObject(object.getKey(), instance, version));
             }
         }
-        objects.sort((a, b) -> a.objectId() != b.objectId() ? Integer.compare(a.objectId(), b.objectId())
-                : Integer.compare(a.instanceId() == null ? -1 : a.instanceId(),
-                        b.instanceId() == null ? -1 : b.instanceId()));
         return objects;
     }
 }

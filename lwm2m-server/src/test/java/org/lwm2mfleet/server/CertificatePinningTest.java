@@ -199,6 +199,31 @@ class CertificatePinningTest {
                 .isTrue();
     }
 
+    @Test
+    void withoutTrustedCasAPinnedSelfSignedCertificateIsItsOwnTrust() throws Exception {
+        try (TestServer bare = TestServer.start(dir.resolve("bare")); Devices local = new Devices()) {
+            KeyPair keys = TestCertificates.newKeyPair();
+            X509Certificate own = TestCertificates.selfSigned("self-1", keys);
+            Api.Reply created = bare.api().post("/api/v1/devices", x509("self-1", FleetCredentials.toPem(own)));
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            local.start("self-1", Profile.ENVIRONMENT_SENSOR, bare.server().coapsUri(),
+                    DeviceSecurity.x509(keys, own, bare.server().identity().certificate()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> "online".equals(
+                    bare.api().get("/api/v1/devices/self-1").json().path("status").asText()));
+
+            // An x509 device without a pinned certificate has nothing to be trusted by here: refused.
+            assertThat(bare.api().post("/api/v1/devices", x509("self-2", null)).status()).isEqualTo(201);
+            KeyPair otherKeys = TestCertificates.newKeyPair();
+            SimulatedDevice unpinned = local.start("self-2", Profile.ENVIRONMENT_SENSOR, bare.server().coapsUri(),
+                    DeviceSecurity.x509(otherKeys, TestCertificates.selfSigned("self-2", otherKeys),
+                            bare.server().identity().certificate()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> bare.api().get("/api/v1/fleet/stats").json()
+                    .get("authenticationFailures").findValuesAsText("endpoint").contains("self-2"));
+            assertThat(unpinned.isRegistered()).isFalse();
+            assertThat(bare.api().get("/api/v1/devices/self-1").json().path("status").asText()).isEqualTo("online");
+        }
+    }
+
     private static String x509(String endpoint, String certificate) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("endpoint", endpoint);

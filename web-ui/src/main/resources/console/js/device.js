@@ -185,7 +185,9 @@ export function render(ctx) {
     try {
       const c = await get(base + '/credentials');
       current.textContent = 'Now: ' + [c.kind, c.identity ? 'identity ' + c.identity : null, c.fingerprint ? 'SHA-256 ' + c.fingerprint : null,
-        c.publicKeySha256 ? 'SHA-256 ' + c.publicKeySha256 : null].filter(Boolean).join(', ') + '. Keys are never shown.';
+        c.publicKeySha256 ? 'SHA-256 ' + c.publicKeySha256 : null,
+        c.certificate ? `pinned certificate ${c.certificate.subject} (SHA-256 ${c.certificate.sha256})` : c.kind === 'x509' ? 'any certificate of a trusted CA with this CN' : null]
+        .filter(Boolean).join(', ') + '. Keys are never shown.';
     } catch (error) {
       current.textContent = describe(error);
     }
@@ -195,6 +197,9 @@ export function render(ctx) {
     const r = device.registration;
     const rows = [
       ['Security', device.credentials ? device.credentials.kind + (device.credentials.identity ? ` (identity ${device.credentials.identity})` : '') : '—'],
+      device.credentials && device.credentials.certificate ? ['Pinned certificate', h('span', { id: 'pinned-certificate' },
+        `${device.credentials.certificate.subject}, issued by ${device.credentials.certificate.issuer}, valid until ${formatTime(device.credentials.certificate.notAfter)}`,
+        h('div', { class: 'mono small', title: 'SHA-256 of the certificate' }, 'SHA-256 ' + device.credentials.certificate.sha256))] : null,
       ['Provisioned', formatTime(device.createdAt)],
       ['Last seen', r && r.lastUpdate ? timeAgo(r.lastUpdate) : 'never'],
     ];
@@ -204,7 +209,7 @@ export function render(ctx) {
     } else {
       rows.push(['Registration', 'has never registered']);
     }
-    fill(facts, h('dl', { class: 'facts', id: 'device-facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { fact: k } }, v instanceof Node ? v : String(v ?? '—'))])));
+    fill(facts, h('dl', { class: 'facts', id: 'device-facts' }, rows.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { fact: k } }, v instanceof Node ? v : String(v ?? '—'))])));
   }
 
   // ---- object tree -------------------------------------------------------------------------------------------

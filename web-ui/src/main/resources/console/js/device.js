@@ -452,14 +452,15 @@ export function render(ctx) {
     const writable = m.resources.filter(r => r.operations.includes('W') && !r.multiple);
     const instanceId = h('input', { name: 'instanceId', type: 'number', min: 0, size: 6, placeholder: 'auto' });
     const values = writable.map(r => ({ r, ...valueInput(r, 'resources.' + r.id) }));
-    for (const v of values) if (v.input.required !== undefined) v.input.required = false;
+    // Mandatory resources must come with the new instance (a device refuses it otherwise); the others may be skipped.
+    for (const v of values) if (v.input.required !== undefined) v.input.required = !!v.r.mandatory;
     const box = h('div');
     const form = h('form', { class: 'stack opform', dataset: { form: 'create' } },
       h('strong', {}, `New instance of ${m.name}`), field('Instance id', instanceId),
-      values.map(v => field(v.label + ' (leave empty to skip)', v.input)),
+      values.map(v => field(v.label + (v.r.mandatory ? ' (mandatory)' : ' (leave empty to skip)'), v.input)),
       h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Create instance')), box);
     // Booleans and choices always have a value: let the operator leave them out with an empty choice.
-    for (const v of values) if (v.input.tagName === 'SELECT') v.input.prepend(h('option', { value: '', selected: true }, '(skip)'));
+    for (const v of values) if (v.input.tagName === 'SELECT' && !v.r.mandatory) v.input.prepend(h('option', { value: '', selected: true }, '(skip)'));
     form.addEventListener('submit', async e => {
       e.preventDefault();
       try {
@@ -661,6 +662,8 @@ export function render(ctx) {
       fill(document.getElementById('device-status') || h('span'), statusBadge(device.status));
     }
     if (event.type === 'registered') { latestPromise = null; loadDevice(false); loadObservations(); }
+    // An instance created or deleted (here or elsewhere): the device announces its objects again.
+    if (event.type === 'updated' && event.data.objectsChanged) loadDevice(true);
     if (event.type === 'operation') { refreshPending(); refreshLog(); }
     if (event.type === 'firmware') loadUpdates();
     if (event.type === 'deleted') fill(errors, h('div', { class: 'error' }, 'This device was deleted.'));

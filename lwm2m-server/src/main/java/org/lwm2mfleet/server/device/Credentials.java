@@ -108,14 +108,6 @@ public sealed interface Credentials permits Credentials.NoSec, Credentials.Psk, 
      * @param identity PSK identity (psk only)
      * @param key PSK as hex (psk only)
      * @param publicKey RPK public key as PEM, or Base64 or hex of its DER SubjectPublicKeyInfo (rpk only)
-     */
-    static Credentials parse(String kind, String identity, String key, String publicKey) {
-        return parse(kind, identity, key, publicKey, null);
-    }
-
-    /**
-     * Same, with the device's X.509 certificate to pin.
-     *
      * @param certificate PEM (or Base64 of DER) of the device's certificate, optionally followed by its intermediate
      *            CAs (x509 only; optional)
      */

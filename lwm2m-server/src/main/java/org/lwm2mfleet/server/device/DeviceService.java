@@ -199,7 +199,10 @@ public final class DeviceService implements AutoCloseable {
                 repository.recordRegistration(endpoint, registration, DeviceStatus.ONLINE, objectsChanged);
                 return null;
             });
-            events.publish(EventTypes.UPDATED, endpoint, registrationData(registration));
+            Map<String, Object> data = registrationData(registration);
+            // The console redraws a device's object tree when an update announces other objects (after a create).
+            data.put("objectsChanged", objectsChanged);
+            events.publish(EventTypes.UPDATED, endpoint, data);
         });
     }
 

@@ -444,6 +444,7 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> d.findElement(By.cssSelector("#provision-form .error")).getText()
                 .contains("CN 'someone-else' is not the endpoint name 'console-x509-1'"));
         assertThat(browser.driver().findElement(By.id("prov-certificate")).getAttribute("class")).contains("invalid");
+        browser.document("provisioning-x509");
         assertThat(server.api().get("/api/v1/devices/console-x509-1").status()).isEqualTo(404);
 
         // Its own certificate: pinned, and shown by its fingerprint.
@@ -454,7 +455,6 @@ class ConsoleJourneysTest {
         String sha256 = java.util.HexFormat.of().formatHex(
                 java.security.MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
         browser.waitUntil(d -> d.findElement(By.id("prov-pinned")).getText().contains(sha256));
-        browser.document("provisioning-x509");
         browser.driver().findElement(By.id("prov-created")).click();
         browser.waitUntil(d -> d.findElement(By.id("pinned-certificate")).getText().contains("CN=console-x509-1"));
 

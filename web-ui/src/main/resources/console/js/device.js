@@ -185,7 +185,9 @@ export function render(ctx) {
     try {
       const c = await get(base + '/credentials');
       current.textContent = 'Now: ' + [c.kind, c.identity ? 'identity ' + c.identity : null, c.fingerprint ? 'SHA-256 ' + c.fingerprint : null,
-        c.publicKeySha256 ? 'SHA-256 ' + c.publicKeySha256 : null].filter(Boolean).join(', ') + '. Keys are never shown.';
+        c.publicKeySha256 ? 'SHA-256 ' + c.publicKeySha256 : null,
+        c.certificate ? `pinned certificate ${c.certificate.subject} (SHA-256 ${c.certificate.sha256})` : c.kind === 'x509' ? 'any certificate of a trusted CA with this CN' : null]
+        .filter(Boolean).join(', ') + '. Keys are never shown.';
     } catch (error) {
       current.textContent = describe(error);
     }
@@ -195,6 +197,9 @@ export function render(ctx) {
     const r = device.registration;
     const rows = [
       ['Security', device.credentials ? device.credentials.kind + (device.credentials.identity ? ` (identity ${device.credentials.identity})` : '') : '—'],
+      device.credentials && device.credentials.certificate ? ['Pinned certificate', h('span', { id: 'pinned-certificate' },
+        `${device.credentials.certificate.subject}, issued by ${device.credentials.certificate.issuer}, valid until ${formatTime(device.credentials.certificate.notAfter)}`,
+        h('div', { class: 'mono small', title: 'SHA-256 of the certificate' }, 'SHA-256 ' + device.credentials.certificate.sha256))] : null,
       ['Provisioned', formatTime(device.createdAt)],
       ['Last seen', r && r.lastUpdate ? timeAgo(r.lastUpdate) : 'never'],
     ];
@@ -204,7 +209,7 @@ export function render(ctx) {
     } else {
       rows.push(['Registration', 'has never registered']);
     }
-    fill(facts, h('dl', { class: 'facts', id: 'device-facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { fact: k } }, v instanceof Node ? v : String(v ?? '—'))])));
+    fill(facts, h('dl', { class: 'facts', id: 'device-facts' }, rows.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { fact: k } }, v instanceof Node ? v : String(v ?? '—'))])));
   }
 
   // ---- object tree -------------------------------------------------------------------------------------------
@@ -447,14 +452,15 @@ export function render(ctx) {
     const writable = m.resources.filter(r => r.operations.includes('W') && !r.multiple);
     const instanceId = h('input', { name: 'instanceId', type: 'number', min: 0, size: 6, placeholder: 'auto' });
     const values = writable.map(r => ({ r, ...valueInput(r, 'resources.' + r.id) }));
-    for (const v of values) if (v.input.required !== undefined) v.input.required = false;
+    // Mandatory resources must come with the new instance (a device refuses it otherwise); the others may be skipped.
+    for (const v of values) if (v.input.required !== undefined) v.input.required = !!v.r.mandatory;
     const box = h('div');
     const form = h('form', { class: 'stack opform', dataset: { form: 'create' } },
       h('strong', {}, `New instance of ${m.name}`), field('Instance id', instanceId),
-      values.map(v => field(v.label + ' (leave empty to skip)', v.input)),
+      values.map(v => field(v.label + (v.r.mandatory ? ' (mandatory)' : ' (leave empty to skip)'), v.input)),
       h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Create instance')), box);
     // Booleans and choices always have a value: let the operator leave them out with an empty choice.
-    for (const v of values) if (v.input.tagName === 'SELECT') v.input.prepend(h('option', { value: '', selected: true }, '(skip)'));
+    for (const v of values) if (v.input.tagName === 'SELECT' && !v.r.mandatory) v.input.prepend(h('option', { value: '', selected: true }, '(skip)'));
     form.addEventListener('submit', async e => {
       e.preventDefault();
       try {
@@ -656,6 +662,8 @@ export function render(ctx) {
       fill(document.getElementById('device-status') || h('span'), statusBadge(device.status));
     }
     if (event.type === 'registered') { latestPromise = null; loadDevice(false); loadObservations(); }
+    // An instance created or deleted (here or elsewhere): the device announces its objects again.
+    if (event.type === 'updated' && event.data.objectsChanged) loadDevice(true);
     if (event.type === 'operation') { refreshPending(); refreshLog(); }
     if (event.type === 'firmware') loadUpdates();
     if (event.type === 'deleted') fill(errors, h('div', { class: 'error' }, 'This device was deleted.'));

@@ -162,6 +162,7 @@ export function renderNewCampaign(ctx) {
 }
 
 const STATES = ['pending', 'downloading', 'downloaded', 'updating', 'succeeded', 'failed', 'cancelled'];
+const DEVICE_PAGE = 50;
 
 export function renderCampaign(ctx) {
   const id = ctx.params[0];
@@ -169,17 +170,54 @@ export function renderCampaign(ctx) {
   const errors = h('div');
   const summary = h('div', { id: 'campaign-summary' });
   const countEls = {};
+  // The devices table: a page at a time from the server, optionally of one state (a tile click chooses it too).
+  const stateSelect = h('select', { id: 'campaign-state', 'aria-label': 'Devices in state' }, h('option', { value: '' }, 'All states'),
+    STATES.map(s => h('option', { value: s }, s)));
+  stateSelect.value = STATES.includes(ctx.query.get('state')) ? ctx.query.get('state') : '';
+  const chooseState = s => { stateSelect.value = s; cursors = [null]; page = 0; loadDevices(); };
+  stateSelect.addEventListener('change', () => chooseState(stateSelect.value));
   const tiles = h('div', { class: 'grid tiles', id: 'campaign-counts' }, STATES.map(s => {
     countEls[s] = h('span', { class: 'n', dataset: { state: s } }, '–');
-    return h('div', { class: ['tile', s === 'succeeded' ? 'online' : s === 'failed' ? 'failed' : ''] }, countEls[s], h('span', { class: 'l' }, s));
+    return h('div', { class: ['tile', s === 'succeeded' ? 'online' : s === 'failed' ? 'failed' : ''], role: 'button', tabIndex: 0,
+      title: `Show the ${s} devices`, on: { click: () => chooseState(s), keydown: e => { if (e.key === 'Enter') chooseState(s); } } },
+    countEls[s], h('span', { class: 'l' }, s));
   }));
   const devicesEl = h('div', { id: 'campaign-devices' }, h('div', { class: 'loading' }, 'Loading…'));
-  fill(ctx.el, head, errors, tiles, h('section', { class: 'panel' }, summary), h('section', { class: 'panel' }, h('h2', {}, 'Devices'), devicesEl));
+  const prev = h('button', { type: 'button', disabled: true, id: 'campaign-prev', on: { click: () => { if (page > 0) { page--; loadDevices(); } } } }, '‹ Previous');
+  const next = h('button', { type: 'button', disabled: true, id: 'campaign-next', on: { click: () => { if (cursors[page + 1]) { page++; loadDevices(); } } } }, 'Next ›');
+  const pageInfo = h('span', { class: 'muted small', id: 'campaign-page-info' });
+  let cursors = [null];
+  let page = 0;
+  fill(ctx.el, head, errors, tiles, h('section', { class: 'panel' }, summary),
+    h('section', { class: 'panel' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Devices'), field('Show', stateSelect)), devicesEl,
+      h('div', { class: 'pager' }, prev, next, pageInfo)));
+
+  let devicesToken = 0;
+  async function loadDevices() {
+    const token = ++devicesToken;
+    const state = stateSelect.value;
+    try {
+      const devices = await get(`/api/v1/campaigns/${id}/devices` + query({ limit: DEVICE_PAGE, after: cursors[page], state }));
+      if (token !== devicesToken) return;
+      fill(devicesEl, devices.items.length ? table(['Device', 'Stage', 'State', 'Update', 'Attempts', 'Last failure'], devices.items.map(d => h('tr', { dataset: { endpoint: d.endpoint } },
+        h('td', {}, h('a', { href: '#/devices/' + enc(d.endpoint) }, d.endpoint)), h('td', {}, String(d.stage + 1)),
+        h('td', {}, statusBadge(d.state || d.status)), h('td', {}, d.updateStatus || ''), h('td', { class: 'num' }, String(d.attempts)),
+        h('td', { class: 'small' }, d.lastFailure || ''))))
+        : empty(page > 0 ? 'No more devices.' : state ? `No device is ${state}.` : 'No target device.'));
+      cursors[page + 1] = devices.nextCursor;
+      next.disabled = !devices.nextCursor;
+      prev.disabled = page === 0;
+      pageInfo.textContent = devices.items.length ? `Page ${page + 1} · ${devices.items.length} device(s)${state ? ' ' + state : ''}${devices.nextCursor ? ', more on the next page' : ''}` : '';
+    } catch (error) {
+      if (token === devicesToken) fill(errors, errorBox(error));
+    }
+  }
 
   let image = null;
   async function load() {
+    loadDevices();
     try {
-      const [view, devices] = await Promise.all([get('/api/v1/campaigns/' + id), get(`/api/v1/campaigns/${id}/devices`)]);
+      const view = await get('/api/v1/campaigns/' + id);
       if (!image) image = await get('/api/v1/firmware/' + view.campaign.imageId).catch(() => null);
       fill(errors);
       const c = view.campaign;
@@ -204,10 +242,6 @@ export function renderCampaign(ctx) {
         h('dt', {}, 'Created'), h('dd', {}, formatTime(c.createdAt)),
         c.finishedAt ? [h('dt', {}, 'Finished'), h('dd', {}, formatTime(c.finishedAt))] : null,
         c.pausedReason ? [h('dt', {}, 'Paused because'), h('dd', { class: 'error' }, c.pausedReason)] : null));
-      fill(devicesEl, devices.items.length ? table(['Device', 'Stage', 'State', 'Update', 'Attempts', 'Last failure'], devices.items.map(d => h('tr', { dataset: { endpoint: d.endpoint } },
-        h('td', {}, h('a', { href: '#/devices/' + enc(d.endpoint) }, d.endpoint)), h('td', {}, String(d.stage + 1)),
-        h('td', {}, statusBadge(d.status)), h('td', {}, d.updateStatus || ''), h('td', { class: 'num' }, String(d.attempts)),
-        h('td', { class: 'small' }, d.lastFailure || '')))) : empty('No target device.'));
     } catch (error) {
       fill(errors, errorBox(error));
     }

@@ -39,6 +39,7 @@ import org.lwm2mfleet.server.auth.Users;
 import org.lwm2mfleet.server.config.ServerConfig;
 import org.lwm2mfleet.server.demo.DemoFleet;
 import org.lwm2mfleet.server.device.DeviceResource;
+import org.lwm2mfleet.server.device.CertificateCheck;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.device.DeviceStatus;
 import org.lwm2mfleet.server.events.EventBus;
@@ -136,7 +137,8 @@ public final class FleetServer implements AutoCloseable {
         EventBus events = new EventBus(clock);
 
         // Device registry, and its credentials in memory for the DTLS side.
-        DeviceService devices = new DeviceService(database.jdbc(), events, clock);
+        DeviceService devices = new DeviceService(database.jdbc(), events, clock,
+                new CertificateCheck(identity.trustedCertificates(), clock));
         devices.markAllOffline();
         FleetSecurityStore securityStore = new FleetSecurityStore();
         securityStore.loadAll(devices.allCredentials());
@@ -149,7 +151,7 @@ public final class FleetServer implements AutoCloseable {
         // LwM2M: Leshan with our security store, authorizer and registration bridge.
         LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
                 new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
-                new DtlsFailureListener(meters, events));
+                new DtlsFailureListener(meters, events), clock);
         RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
         leshan.getRegistrationService().addListener(bridge);
         leshan.getPresenceService().addListener(bridge);

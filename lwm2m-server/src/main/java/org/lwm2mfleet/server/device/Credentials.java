@@ -78,11 +78,26 @@ public sealed interface Credentials permits Credentials.NoSec, Credentials.Psk, 
         }
     }
 
-    /** DTLS with an X.509 certificate whose subject CN is the endpoint name, issued by a trusted CA. */
-    record X509() implements Credentials {
+    /**
+     * DTLS with an X.509 certificate whose subject CN is the endpoint name. Without {@code certificate}, any
+     * certificate issued by a CA of {@code --trusted-certificates} with that CN is accepted; with one, that exact
+     * certificate only (pinned), and it must chain to those CAs when some are configured.
+     *
+     * @param certificate the device's pinned certificate, or null
+     */
+    record X509(DeviceCertificate certificate) implements Credentials {
+        /** Any certificate of a trusted CA whose CN is the endpoint. */
+        public X509() {
+            this(null);
+        }
+
         @Override
         public String kind() {
             return "x509";
+        }
+
+        public boolean pinned() {
+            return certificate != null;
         }
     }
 
@@ -93,16 +108,23 @@ public sealed interface Credentials permits Credentials.NoSec, Credentials.Psk, 
      * @param identity PSK identity (psk only)
      * @param key PSK as hex (psk only)
      * @param publicKey RPK public key as PEM, or Base64 or hex of its DER SubjectPublicKeyInfo (rpk only)
+     * @param certificate PEM (or Base64 of DER) of the device's certificate, optionally followed by its intermediate
+     *            CAs (x509 only; optional)
      */
-    static Credentials parse(String kind, String identity, String key, String publicKey) {
+    static Credentials parse(String kind, String identity, String key, String publicKey, String certificate) {
         if (kind == null || kind.isBlank()) {
             throw FleetException.invalid("credentials.kind", "is required: one of none, psk, rpk, x509");
         }
-        return switch (kind.strip().toLowerCase(Locale.ROOT)) {
+        String normalized = kind.strip().toLowerCase(Locale.ROOT);
+        if (certificate != null && !certificate.isBlank() && !normalized.equals("x509")) {
+            throw FleetException.invalid("credentials.certificate", "is for kind x509 only");
+        }
+        return switch (normalized) {
         case "none" -> new NoSec();
         case "psk" -> new Psk(pskIdentity(identity), pskKey(key));
         case "rpk" -> new Rpk(publicKey(publicKey));
-        case "x509" -> new X509();
+        case "x509" -> new X509(certificate == null || certificate.isBlank() ? null
+                : DeviceCertificate.parse(certificate.strip()));
         default -> throw FleetException.invalid("credentials.kind",
                 "unknown kind '" + kind + "': one of none, psk, rpk, x509");
         };

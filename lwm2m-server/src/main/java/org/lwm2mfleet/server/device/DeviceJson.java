@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class DeviceJson {
 
     private static final Set<String> DEVICE_FIELDS = Set.of("endpoint", "credentials", "tags", "label");
-    private static final Set<String> CREDENTIAL_FIELDS = Set.of("kind", "identity", "key", "publicKey");
+    private static final Set<String> CREDENTIAL_FIELDS = Set.of("kind", "identity", "key", "publicKey", "certificate");
 
     private DeviceJson() {
     }
@@ -44,8 +44,9 @@ final class DeviceJson {
         String identity = text(json, "identity", field + ".");
         String key = text(json, "key", field + ".");
         String publicKey = text(json, "publicKey", field + ".");
+        String certificate = text(json, "certificate", field + ".");
         try {
-            return Credentials.parse(kind, identity, key, publicKey);
+            return Credentials.parse(kind, identity, key, publicKey, certificate);
         } catch (FleetException e) {
             // Credentials.parse names fields from "credentials."; keep any prefix such as "devices[3]."
             throw FleetException.invalid(field + e.field().substring("credentials".length()), e.getMessage());
@@ -148,6 +149,16 @@ final class DeviceJson {
         return json;
     }
 
+    /** What an operator needs to recognise a pinned certificate; the certificate itself is not returned. */
+    static Map<String, Object> certificateView(DeviceCertificate certificate) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("subject", certificate.subject());
+        json.put("issuer", certificate.issuer());
+        json.put("notAfter", certificate.notAfter());
+        json.put("sha256", certificate.sha256());
+        return json;
+    }
+
     static Map<String, Object> credentialsView(Credentials credentials) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("kind", credentials.kind());
@@ -155,6 +166,8 @@ final class DeviceJson {
             json.put("identity", psk.identity());
         } else if (credentials instanceof Credentials.Rpk rpk) {
             json.put("publicKeySha256", rpk.fingerprint());
+        } else if (credentials instanceof Credentials.X509 x509) {
+            json.put("certificate", x509.pinned() ? certificateView(x509.certificate()) : null);
         }
         return json;
     }

@@ -20,7 +20,7 @@ import org.lwm2mfleet.server.store.Jdbc;
 final class DeviceRepository {
 
     private static final String COLUMNS = "endpoint, label, credentials_kind, psk_identity, psk_key, rpk_public_key,"
-            + " created_at, status, registration_id, lwm2m_version, binding, queue_mode, lifetime_s, object_links,"
+            + " x509_certificate, created_at, status, registration_id, lwm2m_version, binding, queue_mode, lifetime_s, object_links,"
             + " peer_address, security_mode, registered_at, last_update";
 
     private final Jdbc jdbc;
@@ -36,8 +36,9 @@ final class DeviceRepository {
     void insert(NewDevice device, Instant now) {
         StoredCredentials stored = StoredCredentials.of(device.credentials());
         jdbc.update("INSERT INTO devices (endpoint, label, credentials_kind, psk_identity, psk_key, rpk_public_key,"
-                + " created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", device.endpoint(), device.label(),
-                stored.kind, stored.pskIdentity, stored.pskKey, stored.rpkPublicKey, now, DeviceStatus.OFFLINE.name());
+                + " x509_certificate, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", device.endpoint(),
+                device.label(), stored.kind, stored.pskIdentity, stored.pskKey, stored.rpkPublicKey,
+                stored.x509Certificate, now, DeviceStatus.OFFLINE.name());
         for (String tag : device.tags()) {
             jdbc.update("INSERT INTO device_tags (endpoint, tag) VALUES (?, ?)", device.endpoint(), tag);
         }
@@ -52,9 +53,9 @@ final class DeviceRepository {
 
     boolean updateCredentials(String endpoint, Credentials credentials) {
         StoredCredentials stored = StoredCredentials.of(credentials);
-        return jdbc.update("UPDATE devices SET credentials_kind = ?, psk_identity = ?, psk_key = ?, rpk_public_key = ?"
-                + " WHERE endpoint = ?", stored.kind, stored.pskIdentity, stored.pskKey, stored.rpkPublicKey,
-                endpoint) == 1;
+        return jdbc.update("UPDATE devices SET credentials_kind = ?, psk_identity = ?, psk_key = ?, rpk_public_key = ?,"
+                + " x509_certificate = ? WHERE endpoint = ?", stored.kind, stored.pskIdentity, stored.pskKey,
+                stored.rpkPublicKey, stored.x509Certificate, endpoint) == 1;
     }
 
     boolean delete(String endpoint) {
@@ -116,7 +117,8 @@ final class DeviceRepository {
 
     Map<String, Credentials> allCredentials() {
         Map<String, Credentials> all = new HashMap<>();
-        jdbc.query("SELECT endpoint, credentials_kind, psk_identity, psk_key, rpk_public_key FROM devices", row -> {
+        jdbc.query("SELECT endpoint, credentials_kind, psk_identity, psk_key, rpk_public_key, x509_certificate"
+                + " FROM devices", row -> {
             all.put(row.getString("endpoint"), credentials(row));
             return null;
         });
@@ -255,7 +257,10 @@ final class DeviceRepository {
         return switch (row.getString("credentials_kind")) {
         case "psk" -> new Credentials.Psk(row.getString("psk_identity"), row.getBytes("psk_key"));
         case "rpk" -> new Credentials.Rpk(Credentials.publicKeyFromDer(row.getBytes("rpk_public_key")));
-        case "x509" -> new Credentials.X509();
+        case "x509" -> {
+            byte[] pinned = row.getBytes("x509_certificate");
+            yield new Credentials.X509(pinned == null ? null : DeviceCertificate.fromDer(pinned));
+        }
         default -> new Credentials.NoSec();
         };
     }
@@ -265,16 +270,20 @@ final class DeviceRepository {
     }
 
     /** Credentials as columns. */
-    private record StoredCredentials(String kind, String pskIdentity, byte[] pskKey, byte[] rpkPublicKey) {
+    private record StoredCredentials(String kind, String pskIdentity, byte[] pskKey, byte[] rpkPublicKey,
+            byte[] x509Certificate) {
         static StoredCredentials of(Credentials credentials) {
             // Java 17 has no pattern switch yet.
             if (credentials instanceof Credentials.Psk psk) {
-                return new StoredCredentials("psk", psk.identity(), psk.key(), null);
+                return new StoredCredentials("psk", psk.identity(), psk.key(), null, null);
             }
             if (credentials instanceof Credentials.Rpk rpk) {
-                return new StoredCredentials("rpk", null, null, rpk.publicKey().getEncoded());
+                return new StoredCredentials("rpk", null, null, rpk.publicKey().getEncoded(), null);
             }
-            return new StoredCredentials(credentials.kind(), null, null, null);
+            if (credentials instanceof Credentials.X509 x509 && x509.pinned()) {
+                return new StoredCredentials("x509", null, null, null, x509.certificate().der());
+            }
+            return new StoredCredentials(credentials.kind(), null, null, null, null);
         }
     }
 }

@@ -96,7 +96,10 @@ public final class DeviceResource {
         return rows;
     }
 
-    /** Columns: endpoint, kind, identity, key, public_key, tags (separated by ';'), label. */
+    /**
+     * Columns: endpoint, kind, identity, key, public_key, certificate, tags (separated by ';'), label. A certificate
+     * is PEM in a quoted field (its line breaks kept) or the Base64 of its DER on one line.
+     */
     private static List<Supplier<NewDevice>> csvRows(String text) throws IOException {
         List<Supplier<NewDevice>> rows = new ArrayList<>();
         try (MappingIterator<Map<String, String>> lines = CSV.readerFor(Map.class)
@@ -105,7 +108,8 @@ public final class DeviceResource {
                 Map<String, String> line = lines.next();
                 rows.add(() -> new NewDevice(blankToNull(line.get("endpoint")),
                         Credentials.parse(blankToNull(line.get("kind")), blankToNull(line.get("identity")),
-                                blankToNull(line.get("key")), blankToNull(line.get("public_key"))),
+                                blankToNull(line.get("key")), blankToNull(line.get("public_key")),
+                                blankToNull(line.get("certificate"))),
                         tagList(line.get("tags")), blankToNull(line.get("label"))));
             }
         } catch (RuntimeException e) {

@@ -54,10 +54,14 @@ public final class DeviceService implements AutoCloseable {
     private final AtomicBoolean draining = new AtomicBoolean();
     private static final int MAX_BATCH = 1000;
 
-    public DeviceService(Jdbc jdbc, EventBus events, Clock clock) {
+    private final CertificateCheck certificates;
+
+    /** @param certificates what an uploaded device certificate must be (the CAs of --trusted-certificates) */
+    public DeviceService(Jdbc jdbc, EventBus events, Clock clock, CertificateCheck certificates) {
         this.repository = new DeviceRepository(jdbc);
         this.events = events;
         this.clock = clock;
+        this.certificates = certificates;
     }
 
     public void addCredentialsListener(CredentialsListener listener) {
@@ -85,6 +89,7 @@ public final class DeviceService implements AutoCloseable {
 
     public Device provision(NewDevice device) {
         NewDevice valid = validate(device);
+        certificates.check(valid.endpoint(), valid.credentials());
         try {
             repository.jdbc().inTransaction(() -> {
                 if (repository.exists(valid.endpoint())) {
@@ -104,7 +109,8 @@ public final class DeviceService implements AutoCloseable {
             throw e;
         }
         notifyCredentials(valid.endpoint(), valid.credentials());
-        LOG.info("device provisioned endpoint={} credentials={}", valid.endpoint(), valid.credentials().kind());
+        LOG.info("device provisioned endpoint={} credentials={}{}", valid.endpoint(), valid.credentials().kind(),
+                pinned(valid.credentials()));
         events.publish(EventTypes.PROVISIONED, valid.endpoint(), Map.of("credentials", valid.credentials().kind()));
         return get(valid.endpoint());
     }
@@ -136,12 +142,14 @@ public final class DeviceService implements AutoCloseable {
             if (!repository.exists(endpoint)) {
                 throw FleetException.notFound("no device with endpoint '" + endpoint + "'");
             }
+            certificates.check(endpoint, credentials);
             checkPskIdentityFree(endpoint, credentials);
             repository.updateCredentials(endpoint, credentials);
             return null;
         });
         notifyCredentials(endpoint, credentials);
-        LOG.info("credentials replaced endpoint={} credentials={}", endpoint, credentials.kind());
+        LOG.info("credentials replaced endpoint={} credentials={}{}", endpoint, credentials.kind(),
+                pinned(credentials));
         return get(endpoint);
     }
 
@@ -211,7 +219,12 @@ public final class DeviceService implements AutoCloseable {
             String event) implements Fact {
         @Override
         public Map<String, Object> eventData() {
-            return registrationData(registration);
+            Map<String, Object> data = registrationData(registration);
+            if (EventTypes.UPDATED.equals(event)) {
+                // The console redraws a device's object tree when an update announces other objects (after a create).
+                data.put("objectsChanged", objectsChanged);
+            }
+            return data;
         }
     }
 
@@ -336,6 +349,13 @@ public final class DeviceService implements AutoCloseable {
             throw new FleetException(ProblemType.CONFLICT, "credentials.identity",
                     "PSK identity '" + psk.identity() + "' belongs to another device");
         }
+    }
+
+    /** For the log: which certificate was pinned (its fingerprint is public, like the certificate). */
+    private static String pinned(Credentials credentials) {
+        return credentials instanceof Credentials.X509 x509 && x509.pinned()
+                ? " pinned-certificate-sha256=" + x509.certificate().sha256()
+                : "";
     }
 
     private void notifyCredentials(String endpoint, Credentials credentials) {

@@ -22,6 +22,10 @@ public final class CampaignResource {
             "firmwareVersion", "concurrency", "stages", "successThreshold", "failureThreshold", "maxAttempts",
             "retryBackoff", "window");
 
+    static final int DEFAULT_PAGE = 100;
+    /** The campaign's view lists the first failures only; the devices endpoint filtered by state has them all. */
+    static final int MAX_FAILURES = 100;
+
     private final Campaigns campaigns;
 
     public CampaignResource(Campaigns campaigns) {
@@ -32,7 +36,7 @@ public final class CampaignResource {
         router.post("/api/v1/campaigns", this::create);
         router.get("/api/v1/campaigns", e -> e.json(200, Map.of("items", campaigns.list())));
         router.get("/api/v1/campaigns/{id}", e -> e.json(200, view(id(e))));
-        router.get("/api/v1/campaigns/{id}/devices", e -> e.json(200, Map.of("items", campaigns.devices(id(e)))));
+        router.get("/api/v1/campaigns/{id}/devices", this::devices);
         router.post("/api/v1/campaigns/{id}:pause", e -> e.json(200, campaigns.pause(id(e))));
         router.post("/api/v1/campaigns/{id}:resume", e -> e.json(200, campaigns.resume(id(e))));
         router.post("/api/v1/campaigns/{id}:cancel", e -> e.json(200, campaigns.cancel(id(e))));
@@ -121,11 +125,21 @@ public final class CampaignResource {
         return value.asText();
     }
 
+    /** {@code ?limit=100&after=<nextCursor>&state=failed}: a page of the devices in campaign order. */
+    private void devices(Exchange exchange) {
+        Campaigns.DevicePage page = campaigns.devices(id(exchange), exchange.query("state"), exchange.query("after"),
+                exchange.queryInt("limit", DEFAULT_PAGE));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("items", page.items());
+        body.put("nextCursor", page.nextCursor());
+        exchange.json(200, body);
+    }
+
     private Map<String, Object> view(long id) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("campaign", campaigns.get(id));
         json.put("counts", campaigns.counts(id));
-        json.put("failures", campaigns.devices(id).stream().filter(d -> d.lastFailure() != null).map(d -> {
+        json.put("failures", campaigns.failures(id, MAX_FAILURES).stream().map(d -> {
             Map<String, Object> failure = new LinkedHashMap<>();
             failure.put("endpoint", d.endpoint());
             failure.put("status", d.status());

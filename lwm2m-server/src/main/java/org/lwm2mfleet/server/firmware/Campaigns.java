@@ -50,10 +50,27 @@ public final class Campaigns implements AutoCloseable {
             java.time.LocalTime windowStart, java.time.LocalTime windowEnd) {
     }
 
-    /** A device's place in a campaign. */
-    public record CampaignDevice(String endpoint, int stage, String status, String updateStatus, int attempts,
-            Long updateId, String lastFailure) {
+    /**
+     * A device's place in a campaign.
+     *
+     * @param state what the counts and the {@code state} filter use: the device update's progress (downloading,
+     *            downloaded, updating...) while the campaign has it updating, else {@code status}
+     */
+    public record CampaignDevice(String endpoint, int stage, String status, String state, String updateStatus,
+            int attempts, Long updateId, String lastFailure) {
     }
+
+    /** One page of a campaign's devices, in campaign order; {@code nextCursor} is null on the last page. */
+    public record DevicePage(List<CampaignDevice> items, String nextCursor) {
+    }
+
+    /** The states a campaign's device can be in, as counted and filtered. */
+    public static final List<String> STATES = List.of("pending", "downloading", "downloaded", "updating", "succeeded",
+            "failed", "cancelled");
+    public static final int MAX_PAGE = 500;
+    /** A device's state in SQL: see {@link CampaignDevice#state}. */
+    private static final String STATE = "CASE WHEN d.status = 'updating' AND u.status IN ('downloading', 'downloaded',"
+            + " 'updating', 'succeeded', 'failed') THEN u.status ELSE d.status END";
 
     private final Jdbc jdbc;
     private final FirmwareImages images;
@@ -144,32 +161,83 @@ public final class Campaigns implements AutoCloseable {
         return jdbc.query(SELECT + " ORDER BY id DESC", Campaigns::map);
     }
 
-    public List<CampaignDevice> devices(long id) {
-        get(id);
-        return jdbc.query("SELECT d.endpoint, d.stage, d.status, u.status AS update_status, d.attempts, d.update_id,"
-                + " d.last_failure FROM campaign_devices d LEFT JOIN firmware_updates u ON u.id = d.update_id"
-                + " WHERE d.campaign_id = ? ORDER BY d.position", row -> {
-                    long updateId = row.getLong("update_id");
-                    return new CampaignDevice(row.getString("endpoint"), row.getInt("stage"),
-                            row.getString("status"), row.getString("update_status"), row.getInt("attempts"),
-                            row.wasNull() ? null : updateId, row.getString("last_failure"));
-                }, id);
+    /** The devices that failed at least once, in campaign order, at most {@code limit}. */
+    public List<CampaignDevice> failures(long id, int limit) {
+        return queryDevices(id, null, null, limit, " AND d.last_failure IS NOT NULL").stream()
+                .map(Positioned::device).toList();
     }
 
-    /** Devices by state: pending, downloading, downloaded, updating (from the device's update), succeeded, failed. */
+    /**
+     * One page of the campaign's devices in campaign order.
+     *
+     * @param state one of {@link #STATES}, or null for all
+     * @param after the {@code nextCursor} of the previous page, or null for the first
+     */
+    public DevicePage devices(long id, String state, String after, int limit) {
+        if (state != null && !STATES.contains(state)) {
+            throw FleetException.invalid("state", "one of " + String.join(", ", STATES));
+        }
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw FleetException.invalid("limit", "must be between 1 and " + MAX_PAGE);
+        }
+        Integer position = null;
+        if (after != null) {
+            try {
+                position = Integer.valueOf(after);
+            } catch (NumberFormatException e) {
+                throw FleetException.invalid("after", "is not a cursor of this list (use nextCursor)");
+            }
+        }
+        get(id);
+        // One more than asked tells whether there is a next page.
+        List<Positioned> rows = queryDevices(id, state, position, limit + 1, "");
+        boolean more = rows.size() > limit;
+        List<Positioned> page = more ? rows.subList(0, limit) : rows;
+        return new DevicePage(page.stream().map(Positioned::device).toList(),
+                more ? String.valueOf(page.get(page.size() - 1).position()) : null);
+    }
+
+    /** A device with its place in the campaign's order, which is the cursor. */
+    private record Positioned(int position, CampaignDevice device) {
+    }
+
+    private List<Positioned> queryDevices(long id, String state, Integer after, Integer limit, String where) {
+        StringBuilder sql = new StringBuilder("SELECT d.position, d.endpoint, d.stage, d.status, " + STATE
+                + " AS state, u.status AS update_status, d.attempts, d.update_id, d.last_failure"
+                + " FROM campaign_devices d LEFT JOIN firmware_updates u ON u.id = d.update_id"
+                + " WHERE d.campaign_id = ?" + where);
+        List<Object> params = new ArrayList<>(List.of(id));
+        if (state != null) {
+            sql.append(" AND ").append(STATE).append(" = ?");
+            params.add(state);
+        }
+        if (after != null) {
+            sql.append(" AND d.position > ?");
+            params.add(after);
+        }
+        sql.append(" ORDER BY d.position");
+        if (limit != null) {
+            sql.append(" LIMIT ?");
+            params.add(limit);
+        }
+        return jdbc.query(sql.toString(), row -> {
+            long updateId = row.getLong("update_id");
+            Long update = row.wasNull() ? null : updateId;
+            return new Positioned(row.getInt("position"), new CampaignDevice(row.getString("endpoint"),
+                    row.getInt("stage"), row.getString("status"), row.getString("state"),
+                    row.getString("update_status"), row.getInt("attempts"), update, row.getString("last_failure")));
+        }, params.toArray());
+    }
+
+    /** Devices by state (see {@link CampaignDevice#state}), every state present, counted in SQL. */
     public Map<String, Long> counts(long id) {
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (String state : List.of("pending", "downloading", "downloaded", "updating", "succeeded", "failed",
-                "cancelled")) {
+        for (String state : STATES) {
             counts.put(state, 0L);
         }
-        for (CampaignDevice device : devices(id)) {
-            String state = device.status().equals("updating") && device.updateStatus() != null
-                    && !device.updateStatus().equals("pending") && counts.containsKey(device.updateStatus())
-                            ? device.updateStatus()
-                            : device.status();
-            counts.merge(state, 1L, Long::sum);
-        }
+        jdbc.query("SELECT " + STATE + " AS state, COUNT(*) AS n FROM campaign_devices d"
+                + " LEFT JOIN firmware_updates u ON u.id = d.update_id WHERE d.campaign_id = ? GROUP BY " + STATE,
+                row -> counts.merge(row.getString("state"), row.getLong("n"), Long::sum), id);
         return counts;
     }
 

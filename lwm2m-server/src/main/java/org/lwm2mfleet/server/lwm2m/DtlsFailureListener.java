@@ -63,6 +63,18 @@ public final class DtlsFailureListener implements AlertHandler, ConnectionListen
                 Map.of("peer", address, "reason", reason, "request", "dtls-handshake"));
     }
 
+    /**
+     * A device certificate we refused ourselves (Scandium reports no alert for what it sends): counted under
+     * {@code reason}, logged and published with the endpoint its CN names and the {@code detail} in words.
+     */
+    void certificateRefused(InetSocketAddress peer, String endpoint, String reason, String detail) {
+        String address = peer.getAddress().getHostAddress() + ":" + peer.getPort();
+        meters.counter("lwm2m.dtls.handshake.failures", "reason", reason).increment();
+        LOG.warn("DTLS handshake refused endpoint={} peer={} reason={} detail={}", endpoint, address, reason, detail);
+        events.publish(EventTypes.AUTHENTICATION_FAILED, endpoint,
+                Map.of("peer", address, "reason", detail, "request", "dtls-handshake"));
+    }
+
     @Override
     public void onConnectionEstablished(Connection connection) {
     }

@@ -13,6 +13,7 @@ import org.eclipse.leshan.servers.security.SecurityInfo;
 import org.eclipse.leshan.servers.security.SecurityStoreListener;
 import org.lwm2mfleet.server.device.Credentials;
 import org.lwm2mfleet.server.device.CredentialsListener;
+import org.lwm2mfleet.server.device.DeviceCertificate;
 
 /**
  * Leshan's view of device credentials, held in memory so that a DTLS handshake never waits on SQL. Filled from the
@@ -26,6 +27,8 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
     private final Map<String, SecurityInfo> byPskIdentity = new ConcurrentHashMap<>();
     /** Endpoints provisioned for plain CoAP: Leshan has no SecurityInfo for "no security". */
     private final Set<String> noSecurity = ConcurrentHashMap.newKeySet();
+    /** Certificates pinned for X.509 endpoints: Leshan's SecurityInfo has no room for one. */
+    private final Map<String, DeviceCertificate> pinned = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<SecurityStoreListener> listeners = new CopyOnWriteArrayList<>();
 
     public void loadAll(Map<String, Credentials> credentials) {
@@ -42,11 +45,18 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
         return noSecurity.contains(endpoint) || byEndpoint.containsKey(endpoint);
     }
 
+    /** The certificate the endpoint must present, or null when any of a trusted CA with its CN will do. */
+    public DeviceCertificate pinnedCertificate(String endpoint) {
+        return pinned.get(endpoint);
+    }
+
     @Override
     public void credentialsChanged(String endpoint, Credentials credentials) {
         SecurityInfo previous = removeQuietly(endpoint);
         if (credentials != null) {
             put(endpoint, credentials);
+        } else {
+            pinned.remove(endpoint);
         }
         if (previous != null) {
             for (SecurityStoreListener listener : listeners) {
@@ -97,6 +107,12 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
     }
 
     private void put(String endpoint, Credentials credentials) {
+        // Replaced, never absent in between: a handshake at that moment must not find the endpoint unpinned.
+        if (credentials instanceof Credentials.X509 x509 && x509.pinned()) {
+            pinned.put(endpoint, x509.certificate());
+        } else {
+            pinned.remove(endpoint);
+        }
         SecurityInfo info = toSecurityInfo(endpoint, credentials);
         if (info == null) {
             noSecurity.add(endpoint);

@@ -46,10 +46,15 @@ public final class LeshanServerFactory {
     static final int PEER_DEDUPLICATION_MESSAGES = 16;
 
     public static LeshanServer create(ServerConfig config, ServerIdentity identity, List<ObjectModel> models,
-            FleetSecurityStore securityStore, Authorizer authorizer, DtlsFailureListener dtlsFailures) {
+            FleetSecurityStore securityStore, Authorizer authorizer, DtlsFailureListener dtlsFailures,
+            java.time.Clock clock) {
+        // Our verifier instead of the one Leshan builds from trusted certificates: the same checks, plus pinning.
+        PinningCertificateVerifier verifier = new PinningCertificateVerifier(securityStore,
+                identity.trustedCertificates(), dtlsFailures, clock);
         CaliforniumServerEndpointsProvider.Builder endpoints = new CaliforniumServerEndpointsProvider.Builder(
                 new CoapServerProtocolProvider(),
-                new CoapsServerProtocolProvider(dtls -> dtls.setConnectionListener(dtlsFailures)));
+                new CoapsServerProtocolProvider(dtls -> dtls.setConnectionListener(dtlsFailures)
+                        .setCertificateVerifier(verifier)));
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);
@@ -77,10 +82,6 @@ public final class LeshanServerFactory {
         builder.setClientAwakeTimeProvider(new StaticClientAwakeTimeProvider((int) config.queueAwakeTime().toMillis()));
         builder.setPrivateKey(identity.privateKey());
         builder.setCertificateChain(identity.certificateChain());
-        // An empty array would make Scandium trust every certificate: pass none instead.
-        if (!identity.trustedCertificates().isEmpty()) {
-            builder.setTrustedCertificates(identity.trustedCertificates().toArray(new java.security.cert.X509Certificate[0]));
-        }
         LeshanServer server = builder.build();
         CaliforniumServerEndpoint coaps = (CaliforniumServerEndpoint) server.getEndpoint(Protocol.COAPS);
         ((DTLSConnector) coaps.getCoapEndpoint().getConnector()).setAlertHandler(dtlsFailures);

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 
 import org.junit.jupiter.api.AfterAll;
@@ -18,8 +20,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.lwm2mfleet.server.Api;
 import org.lwm2mfleet.server.Devices;
+import org.lwm2mfleet.server.TestCertificates;
 import org.lwm2mfleet.server.TestServer;
 import org.lwm2mfleet.sim.fleet.DeviceSecurity;
+import org.lwm2mfleet.sim.fleet.FleetCredentials;
 import org.lwm2mfleet.sim.profiles.Profile;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -353,6 +357,111 @@ class ConsoleJourneysTest {
                 + "\"condition\":\"above\",\"threshold\":1},\"actions\":[{\"type\":\"alert\"}]}");
         browser.driver().findElement(By.cssSelector("#rule-form button[type=submit]")).click();
         browser.waitUntil(d -> d.findElement(By.id("rule-form")).getText().contains("trigger.path"));
+        assertThat(browser.severeLogs()).isEmpty();
+    }
+    @Test
+    @Order(9)
+    void createsAndDeletesAnObjectInstanceOnADevice() {
+        String fan = "/api/v1/devices/demo-ventilation-fan-1/objects/3306";
+        browser.open("#/devices/demo-ventilation-fan-1");
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"));
+        openObject(3306);
+        browser.click(By.cssSelector("#objects details[data-object='3306'] details > summary"));
+        WebElement form = browser.waitFor(By.cssSelector("#objects form[data-form='create']"));
+        form.findElement(By.name("instanceId")).sendKeys("7");
+        form.findElement(By.name("resources.5750")).sendKeys("second fan");
+        // On/Off is mandatory: the form offers no "skip" for it.
+        assertThat(form.findElement(By.name("resources.5850")).getText()).doesNotContain("skip");
+        new Select(form.findElement(By.name("resources.5850"))).selectByValue("false");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+
+        // On the device (read back over the API), then on the page: the device announces it and the tree shows it.
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.api().get(fan + "/7").status() == 200);
+        assertThat(server.api().get(fan + "/7/5750").json().path("value").asText()).isEqualTo("second fan");
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#objects details[data-object='3306'] summary")).getText()
+                .contains("2 instance(s)"), Duration.ofSeconds(30));
+        browser.waitUntil(d -> d.findElement(By.id("operation-log")).getText().contains("create"));
+
+        openObject(3306);
+        WebElement instance = browser.waitFor(By.cssSelector("#objects .instance-block[data-instance='/3306/7']"));
+        browser.waitUntil(d -> d.findElement(value("/3306/7/5750")).getText().equals("second fan"));
+        instance.findElement(By.cssSelector("button.danger")).click();
+        browser.driver().switchTo().alert().accept();
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.api().get(fan + "/7").status() != 200);
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#objects details[data-object='3306'] summary")).getText()
+                .contains("1 instance(s)"), Duration.ofSeconds(30));
+        browser.waitUntil(d -> d.findElement(By.id("operation-log")).getText().contains("delete"));
+        assertThat(server.api().get(fan + "/0/5750").status()).isEqualTo(200);
+        assertThat(browser.severeLogs()).isEmpty();
+    }
+
+    @Test
+    @Order(10)
+    void provisionsAnRpkDeviceThatThenRegisters() throws Exception {
+        KeyPair keys = TestCertificates.newKeyPair();
+        Path publicKey = dir.resolve("console-rpk-1.pub.pem");
+        Files.writeString(publicKey, FleetCredentials.toPem(keys.getPublic()));
+
+        browser.open("#/provision");
+        browser.waitFor(By.id("prov-endpoint")).sendKeys("console-rpk-1");
+        browser.driver().findElement(By.id("prov-kind-rpk")).click();
+        browser.waitFor(By.cssSelector("input[type=file][aria-label='Public key file']"))
+                .sendKeys(publicKey.toAbsolutePath().toString());
+        browser.waitUntil(d -> d.findElement(By.id("prov-public-key")).getAttribute("value").contains("BEGIN PUBLIC KEY"));
+        browser.driver().findElement(By.cssSelector("#provision-form button[type=submit]")).click();
+        browser.waitFor(By.id("prov-created")).click();
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("offline"));
+        assertThat(server.api().get("/api/v1/devices/console-rpk-1/credentials").json().get("kind").asText())
+                .isEqualTo("rpk");
+
+        devices.start("console-rpk-1", Profile.WATER_METER, server.server().coapsUri(),
+                DeviceSecurity.rpk(keys, server.server().identity().publicKey()));
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"), Duration.ofSeconds(30));
+        browser.waitUntil(d -> d.findElement(By.id("device-facts")).getText().contains("rpk"));
+        assertThat(browser.severeLogs()).isEmpty();
+    }
+
+    @Test
+    @Order(11)
+    void provisionsAnX509DeviceWithAnUploadedCertificateThatThenRegisters() throws Exception {
+        // The demo server trusts no CA: the uploaded (self-signed) certificate is the device's only way in.
+        KeyPair keys = TestCertificates.newKeyPair();
+        X509Certificate certificate = TestCertificates.selfSigned("console-x509-1", keys);
+        Path good = dir.resolve("console-x509-1.pem");
+        Files.writeString(good, FleetCredentials.toPem(certificate));
+        Path otherName = dir.resolve("someone-else.pem");
+        Files.writeString(otherName, FleetCredentials.toPem(TestCertificates.selfSigned("someone-else", keys)));
+
+        browser.open("#/provision");
+        browser.waitFor(By.id("prov-endpoint")).sendKeys("console-x509-1");
+        browser.driver().findElement(By.id("prov-kind-x509")).click();
+        WebElement file = browser.waitFor(By.id("prov-certificate-file"));
+
+        // Another device's certificate: the server's reason, in words, on the certificate field.
+        file.sendKeys(otherName.toAbsolutePath().toString());
+        browser.waitUntil(d -> d.findElement(By.id("prov-certificate")).getAttribute("value").contains("BEGIN CERTIFICATE"));
+        browser.driver().findElement(By.cssSelector("#provision-form button[type=submit]")).click();
+        browser.waitUntil(d -> d.findElement(By.cssSelector("#provision-form .error")).getText()
+                .contains("CN 'someone-else' is not the endpoint name 'console-x509-1'"));
+        assertThat(browser.driver().findElement(By.id("prov-certificate")).getAttribute("class")).contains("invalid");
+        browser.document("provisioning-x509");
+        assertThat(server.api().get("/api/v1/devices/console-x509-1").status()).isEqualTo(404);
+
+        // Its own certificate: pinned, and shown by its fingerprint.
+        file.sendKeys(good.toAbsolutePath().toString());
+        browser.waitUntil(d -> d.findElement(By.id("prov-certificate")).getAttribute("value")
+                .equals(FleetCredentials.toPem(certificate)));
+        browser.driver().findElement(By.cssSelector("#provision-form button[type=submit]")).click();
+        String sha256 = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+        browser.waitUntil(d -> d.findElement(By.id("prov-pinned")).getText().contains(sha256));
+        browser.driver().findElement(By.id("prov-created")).click();
+        browser.waitUntil(d -> d.findElement(By.id("pinned-certificate")).getText().contains("CN=console-x509-1"));
+
+        devices.start("console-x509-1", Profile.GAS_DETECTOR, server.server().coapsUri(),
+                DeviceSecurity.x509(keys, certificate, server.server().identity().certificate()));
+        browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"), Duration.ofSeconds(30));
+        browser.waitUntil(d -> d.findElement(By.id("device-facts")).getText().contains("x509"));
         assertThat(browser.severeLogs()).isEmpty();
     }
 }

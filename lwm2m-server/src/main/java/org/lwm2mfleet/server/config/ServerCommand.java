@@ -107,6 +107,9 @@ public class ServerCommand {
     @Option(names = "--dtls-max-pending-handshakes", defaultValue = "5000", paramLabel = "N", description = "Most DTLS handshakes waiting for their credential look-up at once; more are dropped (default: ${DEFAULT-VALUE}).")
     int dtlsMaxPendingHandshakes;
 
+    @Option(names = "--udp-receive-buffer", defaultValue = "4194304", paramLabel = "BYTES", description = "Receive buffer asked of the kernel for the CoAP and CoAPS sockets; the kernel caps it at net.core.rmem_max (default: ${DEFAULT-VALUE}).")
+    int udpReceiveBuffer;
+
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
@@ -148,7 +151,7 @@ public class ServerCommand {
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
                 .webhookRetryDelay(webhookRetryDelay).inventoryMaxAge(inventoryMaxAge).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
-                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).publicHost(publicHost).access(accessConfig()).build();
+                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig()).build();
     }
 
     private AccessConfig accessConfig() {

@@ -35,6 +35,7 @@ import java.time.Duration;
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param dtlsMaxConnections the most DTLS connections (sessions) kept at once
  * @param dtlsMaxPendingHandshakes the most DTLS handshakes waiting for their credential look-up at once
+ * @param udpReceiveBuffer bytes asked of the kernel for each CoAP and CoAPS socket's receive buffer
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
  *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
  * @param access users, sessions and HTTPS
@@ -68,6 +69,7 @@ public record ServerConfig(
         Duration firmwareStallTimeout,
         int dtlsMaxConnections,
         int dtlsMaxPendingHandshakes,
+        int udpReceiveBuffer,
         String publicHost,
         AccessConfig access) {
 
@@ -124,6 +126,9 @@ public record ServerConfig(
         if (dtlsMaxPendingHandshakes < 10) {
             throw new InvalidConfigException("dtls-max-pending-handshakes", "must be at least 10");
         }
+        if (udpReceiveBuffer < 65_536) {
+            throw new InvalidConfigException("udp-receive-buffer", "must be at least 65536 bytes");
+        }
         if (firmwareStallTimeout == null || firmwareStallTimeout.toSeconds() < 1) {
             throw new InvalidConfigException("firmware-stall-timeout", "must be at least 1 s");
         }
@@ -164,6 +169,7 @@ public record ServerConfig(
         b.firmwareStallTimeout = firmwareStallTimeout;
         b.dtlsMaxConnections = dtlsMaxConnections;
         b.dtlsMaxPendingHandshakes = dtlsMaxPendingHandshakes;
+        b.udpReceiveBuffer = udpReceiveBuffer;
         b.publicHost = publicHost;
         b.access = access;
         return b;
@@ -199,6 +205,7 @@ public record ServerConfig(
         private Duration firmwareStallTimeout = Duration.ofMinutes(10);
         private int dtlsMaxConnections = 150_000;
         private int dtlsMaxPendingHandshakes = 5_000;
+        private int udpReceiveBuffer = 4 * 1024 * 1024;
         private String publicHost;
         private AccessConfig access = AccessConfig.defaults();
 
@@ -352,6 +359,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder udpReceiveBuffer(int bytes) {
+            this.udpReceiveBuffer = bytes;
+            return this;
+        }
+
         public Builder publicHost(String host) {
             this.publicHost = host;
             return this;
@@ -367,7 +379,7 @@ public record ServerConfig(
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
                     telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, inventoryMaxAge, firmwareMaxBytes,
-                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, publicHost, access);
+                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access);
         }
     }
 

@@ -69,6 +69,11 @@ public final class LeshanServerFactory {
         // instead, enough for the retransmissions of a device's few exchanges in flight.
         coapConfig.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_PEERS_MARK_AND_SWEEP);
         coapConfig.set(CoapConfig.PEERS_MARK_AND_SWEEP_MESSAGES, PEER_DEDUPLICATION_MESSAGES);
+        // The kernel's default socket buffer (208 KiB) overflows under a fleet's bursts: the datagrams it drops come
+        // back as retransmissions seconds later (measured by bench steady-reporting, /proc/net/snmp RcvbufErrors).
+        coapConfig.set(DtlsConfig.DTLS_RECEIVE_BUFFER_SIZE, config.udpReceiveBuffer());
+        coapConfig.set(org.eclipse.californium.elements.config.UdpConfig.UDP_RECEIVE_BUFFER_SIZE,
+                config.udpReceiveBuffer());
         endpoints.setConfiguration(coapConfig);
         endpoints.addEndpoint(new InetSocketAddress(config.coapBindAddress(), config.coapPort()), Protocol.COAP);
         endpoints.addEndpoint(new InetSocketAddress(config.coapsBindAddress(), config.coapsPort()), Protocol.COAPS);

@@ -33,6 +33,8 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistrationBridge.class);
     private static final DefaultLinkSerializer LINKS = new DefaultLinkSerializer();
+    /** Leshan formats a version with String.format on every call; a fleet announces a handful of versions. */
+    private static final Map<Version, String> VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final DeviceService devices;
     private final RegistrationStore registrations;
@@ -98,7 +100,8 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
     }
 
     static DeviceRegistration facts(Registration registration) {
-        return new DeviceRegistration(registration.getId(), registration.getLwM2mVersion().toString(),
+        return new DeviceRegistration(registration.getId(),
+                VERSIONS.computeIfAbsent(registration.getLwM2mVersion(), Version::toString),
                 BindingMode.toString(registration.getBindingMode()), registration.usesQueueMode(),
                 Duration.ofSeconds(registration.getLifeTimeInSec()),
                 LINKS.serializeCoreLinkFormat(registration.getObjectLinks()), announcedObjects(registration),
@@ -120,7 +123,8 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
         }
         List<AnnouncedObject> objects = new ArrayList<>();
         for (Map.Entry<Integer, Version> object : new java.util.TreeMap<>(supported).entrySet()) {
-            String version = object.getValue() == null ? null : object.getValue().toString();
+            String version = object.getValue() == null ? null
+                    : VERSIONS.computeIfAbsent(object.getValue(), Version::toString);
             List<Integer> ofObject = instances.get(object.getKey());
             if (ofObject == null) {
                 objects.add(new AnnouncedObject(object.getKey(), null, version));

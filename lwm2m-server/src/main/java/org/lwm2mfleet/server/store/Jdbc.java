@@ -79,8 +79,8 @@ public final class Jdbc {
     }
 
     /**
-     * Runs one statement for many rows in one batch (inside the caller's transaction, if any): one round of the driver
-     * instead of one per row.
+     * Runs one statement for many rows in one batch and one transaction (the caller's, if any): one round of the
+     * driver and one commit instead of one of each per row (in auto-commit, H2 commits each row of a batch).
      *
      * @return the update count of each row
      */
@@ -88,7 +88,7 @@ public final class Jdbc {
         if (rows.isEmpty()) {
             return new int[0];
         }
-        return withConnection(connection -> {
+        return inTransaction(() -> withConnection(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (Object[] row : rows) {
                     bind(statement, row);
@@ -96,7 +96,7 @@ public final class Jdbc {
                 }
                 return statement.executeBatch();
             }
-        });
+        }));
     }
 
     /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */

@@ -103,10 +103,28 @@ public final class TelemetryWriter implements AutoCloseable {
     }
 
     private void write(List<TelemetryPoint> batch) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement insert = connection.prepareStatement("INSERT INTO telemetry_points"
-                        + " (endpoint, path, ts_ms, num_value, str_value, value_type, source)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (Connection connection = dataSource.getConnection()) {
+            // One commit per batch: in auto-commit H2 commits every row of a JDBC batch on its own, which was a
+            // quarter of the writer's time at a few thousand points per second (bench steady-reporting, JFR).
+            connection.setAutoCommit(false);
+            try {
+                insert(connection, batch);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+            stored.increment(batch.size());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store telemetry: " + e.getMessage(), e);
+        }
+    }
+
+    private static void insert(Connection connection, List<TelemetryPoint> batch) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO telemetry_points"
+                + " (endpoint, path, ts_ms, num_value, str_value, value_type, source) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (TelemetryPoint point : batch) {
                 insert.setString(1, point.endpoint());
                 insert.setString(2, point.path());
@@ -122,9 +140,6 @@ public final class TelemetryWriter implements AutoCloseable {
                 insert.addBatch();
             }
             insert.executeBatch();
-            stored.increment(batch.size());
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store telemetry: " + e.getMessage(), e);
         }
     }
 

@@ -3,7 +3,6 @@ package org.lwm2mfleet.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -46,9 +45,7 @@ class CertificatePinningTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        Path ca = dir.resolve("fleet-ca.pem");
-        Files.writeString(ca, FleetCredentials.toPem(FleetCredentials.caCertificate(SECRET)));
-        server = TestServer.start(dir.resolve("data"), c -> c.trustedCertificates(ca));
+        server = TestServer.trustingFleetCa(dir, SECRET);
     }
 
     @AfterAll

@@ -38,6 +38,17 @@ public final class TestServer implements AutoCloseable {
         return start(dataDir, java.time.Clock.systemUTC(), customize);
     }
 
+    /**
+     * A server that trusts the simulator's fleet CA derived from {@code secret} (written to {@code dir}), with its
+     * data in {@code dir/data}: for X.509 devices.
+     */
+    public static TestServer trustingFleetCa(Path dir, String secret) throws Exception {
+        Path ca = dir.resolve("fleet-ca.pem");
+        java.nio.file.Files.writeString(ca, org.lwm2mfleet.sim.fleet.FleetCredentials
+                .toPem(org.lwm2mfleet.sim.fleet.FleetCredentials.caCertificate(secret)));
+        return start(dir.resolve("data"), c -> c.trustedCertificates(ca));
+    }
+
     /** @param clock the server's clock, for tests that move time forward instead of waiting */
     public static TestServer start(Path dataDir, java.time.Clock clock, Consumer<ServerConfig.Builder> customize)
             throws Exception {

@@ -173,7 +173,7 @@ public final class DeviceService implements AutoCloseable {
      */
     public void registered(String endpoint, DeviceRegistration registration) {
         registryWriter.execute(() -> {
-            if (repository.insertIfAbsent(endpoint, clock.instant())) {
+            if (repository.jdbc().inTransaction(() -> repository.insertIfAbsent(endpoint, clock.instant()))) {
                 LOG.info("unprovisioned device added to the registry endpoint={}", endpoint);
             }
             repository.jdbc().inTransaction(() -> {

@@ -26,13 +26,23 @@ CREATE INDEX device_objects_object ON device_objects (object_id, endpoint);
 -- Written by DeviceRepository with the device (see searchGrams); removed with it.
 CREATE TABLE device_search (
     gram     VARCHAR(3)   NOT NULL,
-    endpoint VARCHAR(255) NOT NULL REFERENCES devices (endpoint) ON DELETE CASCADE,
-    PRIMARY KEY (gram, endpoint)
+    endpoint VARCHAR(255) NOT NULL
 );
--- (the foreign key brings its own index on endpoint, for deletes)
 
-MERGE INTO device_search (gram, endpoint) KEY (gram, endpoint)
-SELECT SUBSTRING(s.t, x.X, 3), s.endpoint
-FROM (SELECT endpoint, LOWER(endpoint) AS t FROM devices
-      UNION ALL SELECT endpoint, LOWER(label) FROM devices WHERE label IS NOT NULL AND label <> '') s
-JOIN SYSTEM_RANGE(1, 255) x ON x.X <= CHAR_LENGTH(s.t);
+-- The grams of the devices already registered, each (gram, endpoint) once: a gram counts where it first occurs in
+-- its text, and a label's gram only when the endpoint lacks it (a shorter tail that occurs earlier is covered by the
+-- longer gram there, for prefix searches). Filled before the keys exist, which is much faster for many devices.
+INSERT INTO device_search (gram, endpoint)
+SELECT g.gram, g.endpoint
+FROM (SELECT SUBSTRING(s.t, x.X, 3) AS gram, s.endpoint, s.t, x.X AS pos, s.other
+      FROM (SELECT endpoint, LOWER(endpoint) AS t, CAST(NULL AS VARCHAR) AS other FROM devices
+            UNION ALL
+            SELECT endpoint, LOWER(label), LOWER(endpoint) FROM devices WHERE label IS NOT NULL AND label <> '') s
+      JOIN SYSTEM_RANGE(1, (SELECT COALESCE(MAX(GREATEST(CHAR_LENGTH(endpoint), COALESCE(CHAR_LENGTH(label), 0))), 1)
+                            FROM devices)) x ON x.X <= CHAR_LENGTH(s.t)) g
+WHERE LOCATE(g.gram, g.t) = g.pos AND (g.other IS NULL OR LOCATE(g.gram, g.other) = 0);
+
+ALTER TABLE device_search ADD CONSTRAINT device_search_pk PRIMARY KEY (gram, endpoint);
+-- (the foreign key brings its own index on endpoint, for deletes)
+ALTER TABLE device_search ADD CONSTRAINT device_search_device FOREIGN KEY (endpoint) REFERENCES devices (endpoint)
+    ON DELETE CASCADE;

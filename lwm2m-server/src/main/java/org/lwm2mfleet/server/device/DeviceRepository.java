@@ -123,7 +123,15 @@ final class DeviceRepository {
     private record Driver(Filter filter, Object value, boolean prefix) {
         static final Driver NOTHING = new Driver(null, null, false);
         static final Driver SCAN = new Driver(null, null, false);
+
+        /** A prefix is a range (a LIKE with a parameter would not use the index). */
+        List<Object> params() {
+            return prefix ? List.of(value, value + "\uffff") : List.of(value);
+        }
     }
+
+    /** Grams that start with one or two characters. */
+    private static final String PREFIX = "gram >= ? AND gram < ?";
 
     private enum Filter {
         STATUS, TAG, OBJECT, TEXT
@@ -148,7 +156,7 @@ final class DeviceRepository {
         if (query.text() != null) {
             String text = query.text().toLowerCase(Locale.ROOT);
             if (text.length() < 3) {
-                candidates.add(new Driver(Filter.TEXT, escapeLike(text) + "%", true));
+                candidates.add(new Driver(Filter.TEXT, text, true));
             } else {
                 // Every three characters of the search are a gram of a matching device; a few spread over it suffice.
                 int windows = text.length() - 2;
@@ -179,11 +187,12 @@ final class DeviceRepository {
         case STATUS -> "SELECT 1 FROM devices WHERE status = ?";
         case TAG -> "SELECT 1 FROM device_tags WHERE tag = ?";
         case OBJECT -> "SELECT 1 FROM device_objects WHERE object_id = ?";
-        case TEXT -> driver.prefix() ? "SELECT 1 FROM device_search WHERE gram LIKE ? ESCAPE '\\'"
-                : "SELECT 1 FROM device_search WHERE gram = ?";
+        case TEXT -> "SELECT 1 FROM device_search WHERE " + (driver.prefix() ? PREFIX : "gram = ?");
         };
-        return jdbc.queryOne("SELECT COUNT(*) FROM (" + sql + " LIMIT ?)", row -> row.getLong(1), driver.value(),
-                DRIVER_LIMIT + 1).orElse(0L);
+        List<Object> params = new ArrayList<>(driver.params());
+        params.add(DRIVER_LIMIT + 1);
+        return jdbc.queryOne("SELECT COUNT(*) FROM (" + sql + " LIMIT ?)", row -> row.getLong(1), params.toArray())
+                .orElse(0L);
     }
 
     /**
@@ -234,9 +243,9 @@ final class DeviceRepository {
         }
         if (query.text() != null) {
             if (driver.filter() == Filter.TEXT) {
-                sql.append(" AND d.endpoint IN (SELECT s.endpoint FROM device_search s WHERE s.gram "
-                        + (driver.prefix() ? "LIKE ? ESCAPE '\\'" : "= ?"));
-                params.add(driver.value());
+                sql.append(" AND d.endpoint IN (SELECT s.endpoint FROM device_search s WHERE s."
+                        + (driver.prefix() ? PREFIX.replace("AND gram", "AND s.gram") : "gram = ?"));
+                params.addAll(driver.params());
                 pushed = pushEndpoint(sql, params, "s", after, afterEndpoint);
                 sql.append(')');
             }

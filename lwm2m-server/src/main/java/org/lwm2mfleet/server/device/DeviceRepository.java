@@ -44,7 +44,7 @@ final class DeviceRepository {
         for (String tag : device.tags()) {
             jdbc.update("INSERT INTO device_tags (endpoint, tag) VALUES (?, ?)", device.endpoint(), tag);
         }
-        indexSearch(device.endpoint(), device.label());
+        insertSearchGrams(device.endpoint(), device.label());
     }
 
     /** Creates the row of a device that registered without being provisioned (plain CoAP, when allowed). */
@@ -53,7 +53,7 @@ final class DeviceRepository {
                 + " SELECT ?, 'none', ?, ? WHERE NOT EXISTS (SELECT 1 FROM devices WHERE endpoint = ?)", endpoint, now,
                 DeviceStatus.OFFLINE.name(), endpoint) == 1;
         if (inserted) {
-            indexSearch(endpoint, null);
+            insertSearchGrams(endpoint, null);
         }
         return inserted;
     }
@@ -318,9 +318,11 @@ final class DeviceRepository {
 
     // ---- search grams ----------------------------------------------------------------------------------------------
 
-    /** Replaces the search grams of a device: call whenever its endpoint or label is written. */
-    void indexSearch(String endpoint, String label) {
-        jdbc.update("DELETE FROM device_search WHERE endpoint = ?", endpoint);
+    /**
+     * Writes the search grams of a new device. Nothing changes a label after that yet; whatever does must replace the
+     * device's grams too (delete them, insert again), or "contains" will miss the new label.
+     */
+    private void insertSearchGrams(String endpoint, String label) {
         Set<String> grams = searchGrams(endpoint, label);
         StringBuilder sql = new StringBuilder("INSERT INTO device_search (gram, endpoint) VALUES ");
         List<Object> params = new ArrayList<>();

@@ -1,4 +1,4 @@
-// Device list: server-side filters and cursor paging (fast at any fleet size), bulk selection, live status.
+// Device list: server-side filters, sort and cursor paging (fast at any fleet size), bulk selection, live status.
 import { h, fill, errorBox, empty, timeAgo, statusBadge, toast, describe } from './dom.js';
 import { get, post, del, query, events, debounce, enc } from './api.js';
 
@@ -17,6 +17,17 @@ export async function objectList() {
 /** Endpoints chosen on the device list, handed to the campaign form. */
 export const selection = new Set();
 
+/** The columns the server sorts by (`?sort=`, '-' for descending) and the direction a first click picks. */
+const SORTABLE = {
+  endpoint: { label: 'Endpoint', first: '' },
+  label: { label: 'Label', first: '' },
+  status: { label: 'Status', first: '' },
+  lastUpdate: { label: 'Last seen', first: '-' },
+};
+
+/** The header whose sort button was used: it gets the focus back once the list is drawn again in the new order. */
+let refocusSort = null;
+
 const STATUS_OF_EVENT = { registered: 'online', updated: 'online', awake: 'online', sleeping: 'sleeping',
   deregistered: 'offline', expired: 'offline' };
 
@@ -24,10 +35,14 @@ export function render(ctx) {
   const filters = {
     q: ctx.query.get('q') || '', status: ctx.query.get('status') || '', tag: ctx.query.get('tag') || '',
     object: ctx.query.get('object') || '', limit: ctx.query.get('limit') || '50',
-    model: ctx.query.get('model') || '', version: ctx.query.get('version') || '',
+    model: ctx.query.get('model') || '', version: ctx.query.get('version') || '', sort: ctx.query.get('sort') || '',
   };
   // Devices by firmware come from the firmware inventory; the other filters do not apply to that list.
   const byFirmware = !!(filters.model || filters.version);
+  // The firmware list is by endpoint only; a sort the server does not know is left to it to refuse.
+  if (byFirmware) filters.sort = '';
+  const sortKey = filters.sort.replace(/^-/, '') || 'endpoint';
+  const descending = filters.sort.startsWith('-');
   const cursors = [null];
   let page = 0;
   let rows = new Map();
@@ -74,15 +89,43 @@ export function render(ctx) {
     h('div', { class: 'panel' }, h('div', { class: 'table-wrap' }, h('table', { class: 'fixed', id: 'devices' },
       h('colgroup', {}, h('col', { class: 'check' }), h('col', { class: 'c-endpoint' }), h('col', { class: 'c-label' }), h('col', { class: 'c-status' }),
         h('col', { class: 'c-tags' }), h('col', { class: 'c-security' }), h('col', { class: 'c-seen' })),
-      h('thead', {}, h('tr', {}, h('th', {}, allBox), h('th', { title: 'Sorted by endpoint (the API pages in this order)' }, 'Endpoint ▲'),
-        h('th', {}, 'Label'), h('th', {}, 'Status'), h('th', {}, 'Tags'), h('th', {}, 'Security'), h('th', {}, 'Last seen'))),
+      h('thead', {}, h('tr', {}, h('th', {}, allBox), header('endpoint'), header('label'), header('status'),
+        h('th', {}, 'Tags'), h('th', {}, 'Security'), header('lastUpdate'))),
       tbody)),
       h('div', { class: 'pager' }, prev, next, info)));
+
+  /** A column header; sortable ones hold a button that sorts by it, or turns the direction round. */
+  function header(key) {
+    const { label, first } = SORTABLE[key];
+    if (byFirmware) return h('th', { title: 'Devices by firmware are listed by endpoint' }, label);
+    const active = key === sortKey;
+    const nextSort = active ? (descending ? '' : '-') + key : first + key;
+    const arrow = active ? (descending ? '▼' : '▲') : '';
+    const goes = active ? (descending ? 'ascending' : 'descending') : (first ? 'descending' : 'ascending');
+    return h('th', { 'aria-sort': active ? (descending ? 'descending' : 'ascending') : 'none', dataset: { sort: key } },
+      h('button', { type: 'button', class: 'sort' + (active ? ' active' : ''), title: `Sort by ${label.toLowerCase()}, ${goes}`,
+        on: { click: () => sortBy(nextSort) } }, label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, arrow)));
+  }
+
+  /** A new order starts again at the first page; filters stay. */
+  function sortBy(sort) {
+    refocusSort = sort.replace(/^-/, '');
+    const f = readForm();
+    f.sort = sort === 'endpoint' ? '' : sort;
+    if (f.limit === '50') delete f.limit;
+    ctx.navigate('#/devices' + query(f));
+  }
+
+  if (refocusSort) {
+    ctx.el.querySelector(`th[data-sort="${refocusSort}"] button`)?.focus();
+    refocusSort = null;
+  }
 
   function readForm() {
     const [model, version] = firmware.value ? firmware.value.split('|') : ['', ''];
     if (model || version) return { model, version, limit: limit.value };
-    return { q: q.value.trim(), status: status.value, tag: tag.value.trim(), object: object.value, limit: limit.value };
+    return { q: q.value.trim(), status: status.value, tag: tag.value.trim(), object: object.value, limit: limit.value,
+      sort: filters.sort };
   }
   if (byFirmware) for (const el of [q, status, tag, object]) el.disabled = true;
 
@@ -198,7 +241,7 @@ export function render(ctx) {
       for (const d of result.items) rows.set(d.endpoint, row(d));
       if (!result.items.length) {
         fill(tbody, h('tr', {}, h('td', { colSpan: 7 }, empty(page === 0
-          ? (Object.values(f).some(v => v && v !== f.limit) ? 'No device matches these filters.' : 'No devices yet. Provision one, or start the server with --demo.')
+          ? (Object.entries(f).some(([k, v]) => v && k !== 'limit' && k !== 'sort') ? 'No device matches these filters.' : 'No devices yet. Provision one, or start the server with --demo.')
           : 'No more devices.'))));
       } else {
         fill(tbody, [...rows.values()].map(r => r.tr));

@@ -156,7 +156,8 @@ class RestValidationTest {
         JsonNode second = server.api().get("/api/v1/devices?tag=paged&limit=2&cursor="
                 + first.get("nextCursor").asText()).json();
         assertThat(second.get("items").findValuesAsText("endpoint")).containsExactly("page-2", "page-3");
-        JsonNode last = server.api().get("/api/v1/devices?tag=paged&limit=2&cursor=page-3").json();
+        JsonNode last = server.api().get("/api/v1/devices?tag=paged&limit=2&cursor="
+                + second.get("nextCursor").asText()).json();
         assertThat(last.get("items").findValuesAsText("endpoint")).containsExactly("page-4");
         assertThat(last.get("nextCursor").isNull()).isTrue();
 
@@ -166,6 +167,7 @@ class RestValidationTest {
         assertProblem(server.api().get("/api/v1/devices?status=dancing"), 400, "status");
         assertProblem(server.api().get("/api/v1/devices?limit=100000"), 400, "limit");
         assertProblem(server.api().get("/api/v1/devices?object=abc"), 400, "object");
+        assertProblem(server.api().get("/api/v1/devices?cursor=page-3"), 400, "cursor");
     }
 
     /** Every rejected body here would have created device "x". */

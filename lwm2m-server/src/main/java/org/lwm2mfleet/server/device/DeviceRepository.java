@@ -8,15 +8,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.lwm2mfleet.server.device.DeviceRegistration.AnnouncedObject;
 import org.lwm2mfleet.server.store.Jdbc;
 
-/** The SQL of the device room: tables devices, device_tags and device_objects. */
+/** The SQL of the device room: tables devices, device_tags, device_objects and device_search. */
 final class DeviceRepository {
 
     private static final String COLUMNS = "endpoint, label, credentials_kind, psk_identity, psk_key, rpk_public_key,"
@@ -24,6 +26,7 @@ final class DeviceRepository {
             + " peer_address, security_mode, registered_at, last_update";
 
     private final Jdbc jdbc;
+    private volatile String primaryKeyIndex;
 
     DeviceRepository(Jdbc jdbc) {
         this.jdbc = jdbc;
@@ -42,13 +45,18 @@ final class DeviceRepository {
         for (String tag : device.tags()) {
             jdbc.update("INSERT INTO device_tags (endpoint, tag) VALUES (?, ?)", device.endpoint(), tag);
         }
+        insertSearchGrams(device.endpoint(), device.label());
     }
 
     /** Creates the row of a device that registered without being provisioned (plain CoAP, when allowed). */
     boolean insertIfAbsent(String endpoint, Instant now) {
-        return jdbc.update("INSERT INTO devices (endpoint, credentials_kind, created_at, status)"
+        boolean inserted = jdbc.update("INSERT INTO devices (endpoint, credentials_kind, created_at, status)"
                 + " SELECT ?, 'none', ?, ? WHERE NOT EXISTS (SELECT 1 FROM devices WHERE endpoint = ?)", endpoint, now,
                 DeviceStatus.OFFLINE.name(), endpoint) == 1;
+        if (inserted) {
+            insertSearchGrams(endpoint, null);
+        }
+        return inserted;
     }
 
     boolean updateCredentials(String endpoint, Credentials credentials) {
@@ -78,41 +86,271 @@ final class DeviceRepository {
     }
 
     DevicePage list(DeviceQuery query) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM devices d WHERE 1 = 1");
+        DeviceSort sort = query.sort();
+        DeviceCursor cursor = query.cursor() == null ? null : DeviceCursor.decode(query.cursor(), sort);
+        Driver driver = driver(query);
+        if (driver == Driver.NOTHING) {
+            return new DevicePage(List.of(), null);
+        }
+        // One more than asked tells whether there is a next page.
+        int wanted = query.limit() + 1;
+        List<Row> rows = new ArrayList<>();
+        boolean inNulls = cursor != null && sort.key().nullable && cursor.key() == null;
+        if (!inNulls) {
+            rows.addAll(segment(query, driver, cursor, false, wanted));
+        }
+        if (sort.key().nullable && rows.size() < wanted) {
+            rows.addAll(segment(query, driver, inNulls ? cursor : null, true, wanted - rows.size()));
+        }
+        boolean more = rows.size() > query.limit();
+        List<Row> page = more ? rows.subList(0, query.limit()) : rows;
+        Map<String, List<String>> tags = tagsOf(page.stream().map(r -> r.device().endpoint()).toList());
+        List<Device> items = page.stream()
+                .map(r -> withTags(r.device(), tags.getOrDefault(r.device().endpoint(), List.of()))).toList();
+        Row last = more ? page.get(page.size() - 1) : null;
+        return new DevicePage(items, last == null ? null
+                : new DeviceCursor(sort, last.key(), last.device().endpoint()).encode());
+    }
+
+    /** A device of a page with the value it was sorted by. */
+    private record Row(Device device, Object key) {
+    }
+
+    /**
+     * Which filter drives the query. Scanning the sort's index and filtering finds a page quickly when many devices
+     * match; when few do (a rare tag, a search for a serial number), it is faster to take those few by the filter's
+     * index and sort them. Each filter's matches are counted up to {@link #DRIVER_LIMIT} to decide.
+     */
+    private record Driver(Filter filter, Object value, boolean prefix) {
+        static final Driver NOTHING = new Driver(null, null, false);
+        static final Driver SCAN = new Driver(null, null, false);
+
+        /** A prefix is a range (a LIKE with a parameter would not use the index). */
+        List<Object> params() {
+            return prefix ? List.of(value, value + "\uffff") : List.of(value);
+        }
+    }
+
+    /** Grams that start with one or two characters. */
+    private static final String PREFIX = "gram >= ? AND gram < ?";
+
+    private enum Filter {
+        STATUS, TAG, OBJECT, TEXT
+    }
+
+    /** Above this many matches a filter does not drive: at least 1 device in 200 matches, so the scan is short. */
+    static final int DRIVER_LIMIT = 500;
+
+    private Driver driver(DeviceQuery query) {
+        Driver best = Driver.SCAN;
+        long fewest = DRIVER_LIMIT + 1L;
+        List<Driver> candidates = new ArrayList<>();
+        if (query.status() != null) {
+            candidates.add(new Driver(Filter.STATUS, query.status().name(), false));
+        }
+        if (query.tag() != null) {
+            candidates.add(new Driver(Filter.TAG, query.tag(), false));
+        }
+        if (query.objectId() != null) {
+            candidates.add(new Driver(Filter.OBJECT, query.objectId(), false));
+        }
+        if (query.text() != null) {
+            String text = query.text().toLowerCase(Locale.ROOT);
+            if (text.length() < 3) {
+                candidates.add(new Driver(Filter.TEXT, text, true));
+            } else {
+                // Every three characters of the search are a gram of a matching device; a few spread over it suffice.
+                int windows = text.length() - 2;
+                int probes = Math.min(windows, 4);
+                Set<String> grams = new LinkedHashSet<>();
+                for (int i = 0; i < probes; i++) {
+                    int at = probes == 1 ? 0 : i * (windows - 1) / (probes - 1);
+                    grams.add(text.substring(at, at + 3));
+                }
+                grams.forEach(gram -> candidates.add(new Driver(Filter.TEXT, gram, false)));
+            }
+        }
+        for (Driver candidate : candidates) {
+            long count = count(candidate);
+            if (count == 0) {
+                return Driver.NOTHING;
+            }
+            if (count < fewest) {
+                fewest = count;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    private long count(Driver driver) {
+        String sql = switch (driver.filter()) {
+        case STATUS -> "SELECT 1 FROM devices WHERE status = ?";
+        case TAG -> "SELECT 1 FROM device_tags WHERE tag = ?";
+        case OBJECT -> "SELECT 1 FROM device_objects WHERE object_id = ?";
+        case TEXT -> "SELECT 1 FROM device_search WHERE " + (driver.prefix() ? PREFIX : "gram = ?");
+        };
+        List<Object> params = new ArrayList<>(driver.params());
+        params.add(DRIVER_LIMIT + 1);
+        return jdbc.queryOne("SELECT COUNT(*) FROM (" + sql + " LIMIT ?)", row -> row.getLong(1), params.toArray())
+                .orElse(0L);
+    }
+
+    /**
+     * One stretch of the order: the devices with a value for the sort key, or (nullable keys) those without, which
+     * come last in both directions, ordered by endpoint.
+     */
+    private List<Row> segment(DeviceQuery query, Driver driver, DeviceCursor cursor, boolean nulls, int limit) {
+        DeviceSort sort = query.sort();
+        DeviceSort.Key key = sort.key();
+        String after = sort.descending() ? "<" : ">";
+        String column = "d." + key.column;
+        // The keyset: after the cursor's key, or on the same key after its endpoint.
+        boolean byEndpointOnly = key == DeviceSort.Key.ENDPOINT || nulls;
+        String afterEndpoint = cursor != null && byEndpointOnly ? cursor.endpoint() : null;
+
+        String index = driver == Driver.SCAN ? (key.index != null ? key.index : primaryKeyIndex())
+                : driver.filter() == Filter.STATUS ? "devices_status" : primaryKeyIndex();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", label_key, status_rank FROM devices d USE INDEX ("
+                + index + ") WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
+        boolean pushed = false;
         if (query.status() != null) {
             sql.append(" AND d.status = ?");
             params.add(query.status().name());
         }
         if (query.tag() != null) {
-            sql.append(" AND EXISTS (SELECT 1 FROM device_tags t WHERE t.endpoint = d.endpoint AND t.tag = ?)");
-            params.add(query.tag());
-        }
-        if (query.text() != null) {
-            String pattern = "%" + escapeLike(query.text().toLowerCase(Locale.ROOT)) + "%";
-            sql.append(" AND (LOWER(d.endpoint) LIKE ? ESCAPE '\\' OR LOWER(d.label) LIKE ? ESCAPE '\\')");
-            params.add(pattern);
-            params.add(pattern);
+            if (driver.filter() == Filter.TAG) {
+                sql.append(" AND d.endpoint IN (SELECT t.endpoint FROM device_tags t WHERE t.tag = ?");
+                params.add(query.tag());
+                pushed = pushEndpoint(sql, params, "t", after, afterEndpoint);
+                sql.append(')');
+            } else {
+                sql.append(" AND EXISTS (SELECT 1 FROM device_tags t WHERE t.endpoint = d.endpoint AND t.tag = ?)");
+                params.add(query.tag());
+            }
         }
         if (query.objectId() != null) {
-            sql.append(" AND EXISTS (SELECT 1 FROM device_objects o WHERE o.endpoint = d.endpoint"
-                    + " AND o.object_id = ?)");
-            params.add(query.objectId());
+            if (driver.filter() == Filter.OBJECT) {
+                sql.append(" AND d.endpoint IN (SELECT o.endpoint FROM device_objects o WHERE o.object_id = ?");
+                params.add(query.objectId());
+                pushed = pushEndpoint(sql, params, "o", after, afterEndpoint);
+                sql.append(')');
+            } else {
+                sql.append(" AND EXISTS (SELECT 1 FROM device_objects o WHERE o.endpoint = d.endpoint"
+                        + " AND o.object_id = ?)");
+                params.add(query.objectId());
+            }
         }
-        if (query.after() != null) {
-            sql.append(" AND d.endpoint > ?");
-            params.add(query.after());
+        if (query.text() != null) {
+            if (driver.filter() == Filter.TEXT) {
+                sql.append(" AND d.endpoint IN (SELECT s.endpoint FROM device_search s WHERE s."
+                        + (driver.prefix() ? PREFIX.replace("AND gram", "AND s.gram") : "gram = ?"));
+                params.addAll(driver.params());
+                pushed = pushEndpoint(sql, params, "s", after, afterEndpoint);
+                sql.append(')');
+            }
+            // The grams only narrow the search; the text itself decides.
+            String pattern = "%" + escapeLike(query.text().toLowerCase(Locale.ROOT)) + "%";
+            sql.append(" AND (LOWER(d.endpoint) LIKE ? ESCAPE '\\' OR d.label_key LIKE ? ESCAPE '\\')");
+            params.add(pattern);
+            params.add(pattern);
         }
-        // One more than asked tells whether there is a next page.
-        sql.append(" ORDER BY d.endpoint LIMIT ?");
-        params.add(query.limit() + 1);
+        if (key.nullable) {
+            sql.append(nulls ? " AND " + column + " IS NULL" : " AND " + column + " IS NOT NULL");
+        }
+        if (cursor != null && !pushed) {
+            if (byEndpointOnly) {
+                sql.append(" AND d.endpoint ").append(after).append(" ?");
+                params.add(cursor.endpoint());
+            } else {
+                // Written so that the index on (key, endpoint) starts at the cursor's key.
+                sql.append(" AND ").append(column).append(after).append("= ? AND (").append(column).append(after)
+                        .append(" ? OR d.endpoint ").append(after).append(" ?)");
+                params.add(cursor.key());
+                params.add(cursor.key());
+                params.add(cursor.endpoint());
+            }
+        }
+        String direction = sort.descending() ? " DESC" : "";
+        sql.append(" ORDER BY ");
+        if (key != DeviceSort.Key.ENDPOINT) {
+            sql.append(column).append(direction).append(", ");
+        }
+        sql.append("d.endpoint").append(direction).append(" LIMIT ?");
+        params.add(limit);
+        return jdbc.query(sql.toString(), row -> new Row(map(row, List.of(), List.of()), sortKey(row, key)),
+                params.toArray());
+    }
 
-        List<Device> rows = jdbc.query(sql.toString(), row -> map(row, List.of(), List.of()), params.toArray());
-        boolean more = rows.size() > query.limit();
-        List<Device> page = more ? rows.subList(0, query.limit()) : rows;
-        Map<String, List<String>> tags = tagsOf(page.stream().map(Device::endpoint).toList());
-        List<Device> items = page.stream().map(d -> withTags(d, tags.getOrDefault(d.endpoint(), List.of()))).toList();
-        return new DevicePage(items, more ? items.get(items.size() - 1).endpoint() : null);
+    /** In a driving sub-query, the cursor's endpoint narrows the filter's own index range. */
+    private static boolean pushEndpoint(StringBuilder sql, List<Object> params, String alias, String after,
+            String afterEndpoint) {
+        if (afterEndpoint == null) {
+            return false;
+        }
+        sql.append(" AND ").append(alias).append(".endpoint ").append(after).append(" ?");
+        params.add(afterEndpoint);
+        return true;
+    }
+
+    private static Object sortKey(ResultSet row, DeviceSort.Key key) throws SQLException {
+        return switch (key) {
+        case ENDPOINT -> null;
+        case LABEL -> row.getString("label_key");
+        case STATUS -> row.getInt("status_rank");
+        case LAST_UPDATE -> Jdbc.instant(row, "last_update");
+        case CREATED_AT -> Jdbc.instant(row, "created_at");
+        };
+    }
+
+    /** The name H2 gave the primary key's index, for {@code USE INDEX}. */
+    private String primaryKeyIndex() {
+        String name = primaryKeyIndex;
+        if (name == null) {
+            name = jdbc.queryOne("SELECT INDEX_NAME FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_SCHEMA = SCHEMA()"
+                    + " AND TABLE_NAME = 'DEVICES' AND INDEX_TYPE_NAME = 'PRIMARY KEY'", row -> row.getString(1))
+                    .orElseThrow(() -> new IllegalStateException("table devices has no primary key"));
+            primaryKeyIndex = '"' + name + '"';
+            name = primaryKeyIndex;
+        }
+        return name;
+    }
+
+    // ---- search grams ----------------------------------------------------------------------------------------------
+
+    /**
+     * Writes the search grams of a new device. Nothing changes a label after that yet; whatever does must replace the
+     * device's grams too (delete them, insert again), or "contains" will miss the new label.
+     */
+    private void insertSearchGrams(String endpoint, String label) {
+        Set<String> grams = searchGrams(endpoint, label);
+        StringBuilder sql = new StringBuilder("INSERT INTO device_search (gram, endpoint) VALUES ");
+        List<Object> params = new ArrayList<>();
+        for (String gram : grams) {
+            sql.append(params.isEmpty() ? "(?, ?)" : ", (?, ?)");
+            params.add(gram);
+            params.add(endpoint);
+        }
+        jdbc.update(sql.toString(), params.toArray());
+    }
+
+    /**
+     * The lower-cased texts cut into the (up to) three characters starting at each position, as in
+     * {@code V10__device_list_indexes.sql}.
+     */
+    static Set<String> searchGrams(String... texts) {
+        Set<String> grams = new LinkedHashSet<>();
+        for (String text : texts) {
+            if (text == null) {
+                continue;
+            }
+            String lower = text.toLowerCase(Locale.ROOT);
+            for (int i = 0; i < lower.length(); i++) {
+                grams.add(lower.substring(i, Math.min(lower.length(), i + 3)));
+            }
+        }
+        return grams;
     }
 
     Map<String, Credentials> allCredentials() {

@@ -51,7 +51,7 @@ public final class DeviceResource {
     private void list(Exchange exchange) {
         DeviceQuery query = new DeviceQuery(status(exchange.query("status")), exchange.query("tag"),
                 exchange.query("q"), objectId(exchange.query("object")), exchange.query("cursor"),
-                exchange.queryInt("limit", DEFAULT_PAGE));
+                exchange.queryInt("limit", DEFAULT_PAGE), DeviceSort.parse(exchange.query("sort")));
         DevicePage page = devices.list(query);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", page.items().stream().map(DeviceJson::summary).toList());

@@ -128,6 +128,59 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> d.findElement(By.id("device-rows")).getText().contains("No device matches"));
     }
 
+    @Test
+    @Order(2)
+    void sortsTheDeviceListByAColumnAndPagesInThatOrder() {
+        browser.open("#/devices?tag=demo");
+        browser.waitUntil(d -> shownEndpoints().size() == 5);
+        java.util.List<String> ascending = shownEndpoints();
+        assertThat(ascending).isSorted();
+        WebElement endpointHeader = browser.waitFor(By.cssSelector("th[data-sort='endpoint']"));
+        assertThat(endpointHeader.getAttribute("aria-sort")).isEqualTo("ascending");
+
+        // A click on the sorted column turns the order round; the filter stays.
+        endpointHeader.findElement(By.tagName("button")).click();
+        browser.waitUntil(d -> d.findElement(By.cssSelector("th[data-sort='endpoint']")).getAttribute("aria-sort")
+                .equals("descending") && shownEndpoints().equals(reversed(ascending)));
+        assertThat(browser.driver().getCurrentUrl()).contains("sort=-endpoint").contains("tag=demo");
+        assertThat(browser.driver().findElement(By.cssSelector("th[data-sort='endpoint'] .arrow")).getText())
+                .isEqualTo("▼");
+
+        // From the keyboard: the sort button keeps the focus once the list is drawn in the new order.
+        WebElement status = browser.driver().findElement(By.cssSelector("th[data-sort='status'] button"));
+        status.sendKeys(Keys.ENTER);
+        browser.waitUntil(d -> d.findElement(By.cssSelector("th[data-sort='status']")).getAttribute("aria-sort")
+                .equals("ascending"));
+        assertThat(browser.driver().findElement(By.cssSelector("th[data-sort='endpoint']")).getAttribute("aria-sort"))
+                .isEqualTo("none");
+        assertThat(browser.script("return document.activeElement.closest('th').dataset.sort")).isEqualTo("status");
+        java.util.List<String> byStatus = java.util.stream.StreamSupport.stream(server.api()
+                .get("/api/v1/devices?tag=demo&sort=status").json().get("items").spliterator(), false)
+                .map(d -> d.get("endpoint").asText()).toList();
+        browser.waitUntil(d -> shownEndpoints().equals(byStatus));
+
+        // Paging goes on in the chosen order.
+        browser.open("#/devices?tag=demo&sort=-endpoint&limit=2");
+        browser.waitUntil(d -> shownEndpoints().equals(reversed(ascending).subList(0, 2)));
+        browser.click(By.id("next-page"));
+        browser.waitUntil(d -> shownEndpoints().equals(reversed(ascending).subList(2, 4)));
+        browser.click(By.id("next-page"));
+        browser.waitUntil(d -> shownEndpoints().equals(reversed(ascending).subList(4, 5)));
+        assertThat(browser.driver().findElement(By.id("next-page")).isEnabled()).isFalse();
+        assertThat(browser.severeLogs()).isEmpty();
+    }
+
+    private static java.util.List<String> shownEndpoints() {
+        return browser.all(By.cssSelector("#device-rows tr[data-endpoint]")).stream()
+                .map(tr -> tr.getAttribute("data-endpoint")).toList();
+    }
+
+    private static java.util.List<String> reversed(java.util.List<String> list) {
+        java.util.List<String> copy = new java.util.ArrayList<>(list);
+        java.util.Collections.reverse(copy);
+        return copy;
+    }
+
     private static WebElement openObject(int objectId) {
         WebElement details = browser.waitFor(By.cssSelector("#objects details[data-object='" + objectId + "'] summary"));
         details.click();

@@ -363,27 +363,6 @@ final class DeviceRepository {
         return all;
     }
 
-    /** @param objectsChanged false when the announced objects are the stored ones (most updates): keep those rows */
-    void recordRegistration(String endpoint, DeviceRegistration registration, DeviceStatus status,
-            boolean objectsChanged) {
-        jdbc.update("UPDATE devices SET status = ?, registration_id = ?, lwm2m_version = ?, binding = ?,"
-                + " queue_mode = ?, lifetime_s = ?, object_links = ?, peer_address = ?, security_mode = ?,"
-                + " registered_at = ?, last_update = ? WHERE endpoint = ?", status.name(),
-                registration.registrationId(), registration.lwm2mVersion(), registration.binding(),
-                registration.queueMode(), registration.lifetime().toSeconds(), registration.objectLinks(),
-                registration.peerAddress(), registration.securityMode(), registration.registeredAt(),
-                registration.lastUpdate(), endpoint);
-        if (!objectsChanged) {
-            return;
-        }
-        jdbc.update("DELETE FROM device_objects WHERE endpoint = ?", endpoint);
-        for (AnnouncedObject object : registration.objects()) {
-            jdbc.update("MERGE INTO device_objects (endpoint, object_id, instance_id, object_version)"
-                    + " KEY (endpoint, object_id, instance_id) VALUES (?, ?, ?, ?)", endpoint, object.objectId(),
-                    object.instanceId() == null ? -1 : object.instanceId(), object.version());
-        }
-    }
-
     /**
      * The registration facts of many devices in one statement batch (inside the caller's transaction); their
      * objects go with {@link #replaceObjects}.
@@ -422,16 +401,15 @@ final class DeviceRepository {
                 objects);
     }
 
-    /** {@link #recordStatus} for many, in one batch. */
+    /**
+     * Sets the statuses of many devices in one batch, each only if the device is still on the given registration (a
+     * newer one must not be undone).
+     *
+     * @param statusEndpointRegistration per device: status name, endpoint, registration id
+     */
     void recordStatuses(List<Object[]> statusEndpointRegistration) {
         jdbc.batch("UPDATE devices SET status = ? WHERE endpoint = ? AND registration_id = ?",
                 statusEndpointRegistration);
-    }
-
-    /** Sets the status only if the device is still on the given registration (a newer one must not be undone). */
-    void recordStatus(String endpoint, String registrationId, DeviceStatus status) {
-        jdbc.update("UPDATE devices SET status = ? WHERE endpoint = ? AND registration_id = ?", status.name(), endpoint,
-                registrationId);
     }
 
     /** After a restart no registration survives (they live in memory): every device is offline until it registers. */

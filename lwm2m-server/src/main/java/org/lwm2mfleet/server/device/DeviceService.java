@@ -325,14 +325,16 @@ public final class DeviceService implements AutoCloseable {
             }
         }
         boolean[] found = repository.recordRegistrations(registrations);
+        List<Map.Entry<String, DeviceRegistration>> unknown = new ArrayList<>();
         for (int i = 0; i < found.length; i++) {
             if (!found[i]) {
                 String endpoint = registrations.get(i).getKey();
                 repository.insertIfAbsent(endpoint, clock.instant());
                 LOG.info("unprovisioned device added to the registry endpoint={}", endpoint);
-                repository.recordRegistration(endpoint, registrations.get(i).getValue(), DeviceStatus.ONLINE, false);
+                unknown.add(registrations.get(i));
             }
         }
+        repository.recordRegistrations(unknown);
         repository.replaceObjects(objects);
     }
 

@@ -1,7 +1,6 @@
 package org.lwm2mfleet.server.device;
 
 import java.security.KeyFactory;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.spec.InvalidKeySpecException;
@@ -70,11 +69,7 @@ public sealed interface Credentials permits Credentials.NoSec, Credentials.Psk, 
 
         /** SHA-256 of the encoded key, hex: a short way for an operator to compare keys. */
         public String fingerprint() {
-            try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(publicKey.getEncoded()));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            return DeviceCertificate.sha256(publicKey.getEncoded());
         }
     }
 

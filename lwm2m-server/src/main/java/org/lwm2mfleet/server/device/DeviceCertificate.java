@@ -3,32 +3,30 @@ package org.lwm2mfleet.server.device;
 import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
-
+import org.eclipse.leshan.core.security.certificate.util.X509CertUtil;
 import org.lwm2mfleet.server.error.FleetException;
 
 /**
  * The X.509 certificate of one device, uploaded at provisioning and pinned: the device is then accepted with this
- * exact certificate only. Held as its DER encoding; equal when the DER is.
+ * exact certificate only. Parsed once; equal when the DER encoding is.
  *
+ * @param x509 the device's certificate
  * @param issuers the certificates uploaded after the device's own (intermediate CAs), used once to check the chain
  *            at provisioning and never stored
  */
-public record DeviceCertificate(byte[] der, List<X509Certificate> issuers) {
+public record DeviceCertificate(X509Certificate x509, List<X509Certificate> issuers) {
 
     /** A certificate is a few hundred bytes to a few KiB; anything much larger is not one. */
     public static final int MAX_DER_BYTES = 16 * 1024;
@@ -36,19 +34,22 @@ public record DeviceCertificate(byte[] der, List<X509Certificate> issuers) {
             "-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]*?)-----END CERTIFICATE-----");
 
     public DeviceCertificate {
-        der = der.clone();
+        java.util.Objects.requireNonNull(x509, "x509");
         issuers = issuers == null ? List.of() : List.copyOf(issuers);
-        x509(der); // fails early on bytes that are not a certificate
     }
 
     /** A stored certificate (its DER from the database). */
     public static DeviceCertificate fromDer(byte[] der) {
-        return new DeviceCertificate(der, List.of());
+        return new DeviceCertificate(x509(der), List.of());
     }
 
-    @Override
+    /** The DER encoding, as stored. */
     public byte[] der() {
-        return der.clone();
+        try {
+            return x509.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("a parsed certificate has no encoding", e);
+        }
     }
 
     /**
@@ -82,7 +83,7 @@ public record DeviceCertificate(byte[] der, List<X509Certificate> issuers) {
                 throw FleetException.invalid(field, "is not an X.509 certificate (PEM, or Base64 of DER)");
             }
         }
-        return new DeviceCertificate(blocks.get(0), certificates.subList(1, certificates.size()));
+        return new DeviceCertificate(certificates.get(0), certificates.subList(1, certificates.size()));
     }
 
     private static byte[] base64(String text, String field) {
@@ -91,10 +92,6 @@ public record DeviceCertificate(byte[] der, List<X509Certificate> issuers) {
         } catch (IllegalArgumentException e) {
             throw FleetException.invalid(field, "is not an X.509 certificate (PEM, or Base64 of DER)");
         }
-    }
-
-    public X509Certificate x509() {
-        return x509(der);
     }
 
     private static X509Certificate x509(byte[] der) {
@@ -107,45 +104,41 @@ public record DeviceCertificate(byte[] der, List<X509Certificate> issuers) {
     }
 
     public String subject() {
-        return x509().getSubjectX500Principal().getName();
+        return x509.getSubjectX500Principal().getName();
     }
 
     public String issuer() {
-        return x509().getIssuerX500Principal().getName();
+        return x509.getIssuerX500Principal().getName();
     }
 
     public Instant notBefore() {
-        return x509().getNotBefore().toInstant();
+        return x509.getNotBefore().toInstant();
     }
 
     public Instant notAfter() {
-        return x509().getNotAfter().toInstant();
+        return x509.getNotAfter().toInstant();
     }
 
     /** The subject's common name, or null when it has none. */
     public String commonName() {
-        return commonName(x509());
+        return commonName(x509);
     }
 
-    /** The subject CN of any certificate, or null: what LwM2M binds to the endpoint name. */
+    /**
+     * The subject CN of any certificate, or null when it has none: read as Leshan reads it when it binds the
+     * certificate to the endpoint name, so that pinning and authorisation agree on whose certificate it is.
+     */
     public static String commonName(X509Certificate certificate) {
         try {
-            List<Rdn> rdns = new LdapName(certificate.getSubjectX500Principal().getName()).getRdns();
-            // The most specific CN is the last one of the name as written (the first RDN of the list in reverse).
-            for (int i = rdns.size() - 1; i >= 0; i--) {
-                if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
-                    return String.valueOf(rdns.get(i).getValue());
-                }
-            }
-            return null;
-        } catch (InvalidNameException e) {
+            return X509CertUtil.extractCN(certificate.getSubjectX500Principal().getName());
+        } catch (IllegalStateException e) {
             return null;
         }
     }
 
     /** SHA-256 of the DER, hex: how an operator compares certificates. */
     public String sha256() {
-        return sha256(der);
+        return sha256(der());
     }
 
     public static String sha256(byte[] der) {
@@ -156,23 +149,19 @@ public record DeviceCertificate(byte[] der, List<X509Certificate> issuers) {
         }
     }
 
-    /** True if {@code certificate} is exactly this one. */
+    /** True if {@code certificate} is exactly this one (X509Certificate compares the encodings). */
     public boolean matches(X509Certificate certificate) {
-        try {
-            return MessageDigest.isEqual(der, certificate.getEncoded());
-        } catch (java.security.cert.CertificateEncodingException e) {
-            return false;
-        }
+        return x509.equals(certificate);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DeviceCertificate other && Arrays.equals(der, other.der);
+        return o instanceof DeviceCertificate other && x509.equals(other.x509);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(der);
+        return x509.hashCode();
     }
 
     @Override

@@ -204,7 +204,7 @@ public final class RuleEngine implements AutoCloseable {
                 Rule rule = watcher.rule();
                 try {
                     if (rule.trigger().endpoint() != null ? rule.trigger().endpoint().equals(endpoint)
-                            : members(watcher.selector(), rule.trigger()).contains(endpoint)) {
+                            : members(watcher.selector(), rule.trigger(), now).contains(endpoint)) {
                         reported(rule, endpoint, point.get("value"), now);
                     }
                 } catch (RuntimeException e) {
@@ -278,18 +278,18 @@ public final class RuleEngine implements AutoCloseable {
 
     /** The devices a rule watches: one device, or the members of its tag or profile. */
     private Set<String> watchedBy(Rule.Trigger trigger) {
-        return trigger.endpoint() != null ? Set.of(trigger.endpoint()) : members(selector(trigger), trigger);
+        return trigger.endpoint() != null ? Set.of(trigger.endpoint()) : members(selector(trigger), trigger, clock.instant());
     }
 
     /**
      * The devices with a tag or of a profile, read again from the registry once a minute (tags change through the
      * API without an event; a registration updates its device at once).
      */
-    private Set<String> members(String selector, Rule.Trigger trigger) {
+    private Set<String> members(String selector, Rule.Trigger trigger, Instant now) {
         Watched known = watched.get(selector);
-        if (known == null || known.readAt().plus(FACTS_TTL).isBefore(clock.instant())) {
+        if (known == null || known.readAt().plus(FACTS_TTL).isBefore(now)) {
             known = new Watched(trigger, new HashSet<>(RuleActions.endpoints(devices, new DeviceQuery(null,
-                    trigger.tag(), null, trigger.profile(), null, DeviceService.MAX_PAGE))), clock.instant());
+                    trigger.tag(), null, trigger.profile(), null, DeviceService.MAX_PAGE))), now);
             watched.put(selector, known);
         }
         return known.endpoints();

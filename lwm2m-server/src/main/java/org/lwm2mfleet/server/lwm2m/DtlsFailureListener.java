@@ -56,21 +56,23 @@ public final class DtlsFailureListener implements AlertHandler, ConnectionListen
     }
 
     private void refused(InetSocketAddress peer, String reason) {
-        String address = peer.getAddress().getHostAddress() + ":" + peer.getPort();
-        meters.counter("lwm2m.dtls.handshake.failures", "reason", reason).increment();
-        LOG.warn("DTLS handshake refused peer={} reason={}", address, reason);
-        events.publish(EventTypes.AUTHENTICATION_FAILED, null,
-                Map.of("peer", address, "reason", reason, "request", "dtls-handshake"));
+        refused(peer, null, reason, reason);
     }
 
     /**
-     * A device certificate we refused ourselves (Scandium reports no alert for what it sends): counted under
-     * {@code reason}, logged and published with the endpoint its CN names and the {@code detail} in words.
+     * A refused handshake: counted under {@code reason}, logged and published with the endpoint, when known (a device
+     * certificate we refused ourselves names it by its CN; Scandium reports no alert for what it sends), and the
+     * {@code detail} in words.
      */
-    void certificateRefused(InetSocketAddress peer, String endpoint, String reason, String detail) {
+    void refused(InetSocketAddress peer, String endpoint, String reason, String detail) {
         String address = peer.getAddress().getHostAddress() + ":" + peer.getPort();
         meters.counter("lwm2m.dtls.handshake.failures", "reason", reason).increment();
-        LOG.warn("DTLS handshake refused endpoint={} peer={} reason={} detail={}", endpoint, address, reason, detail);
+        if (endpoint == null) {
+            LOG.warn("DTLS handshake refused peer={} reason={}", address, reason);
+        } else {
+            LOG.warn("DTLS handshake refused endpoint={} peer={} reason={} detail={}", endpoint, address, reason,
+                    detail);
+        }
         events.publish(EventTypes.AUTHENTICATION_FAILED, endpoint,
                 Map.of("peer", address, "reason", detail, "request", "dtls-handshake"));
     }

@@ -106,7 +106,7 @@ final class PinningCertificateVerifier implements CertificateVerifier {
         CertificateVerificationResult result = trusted.verifyCertificate(cid, serverName, remotePeer, clientUsage,
                 verifySubject, truncateCertificatePath, message);
         if (result != null && result.getException() != null) {
-            failures.certificateRefused(remotePeer, endpoint, "certificate_untrusted",
+            failures.refused(remotePeer, endpoint, "certificate_untrusted",
                     "certificate not accepted: " + result.getException().getMessage());
         }
         return result;
@@ -114,7 +114,7 @@ final class PinningCertificateVerifier implements CertificateVerifier {
 
     private CertificateVerificationResult refuse(ConnectionId cid, InetSocketAddress peer, String endpoint,
             String reason, String detail) {
-        failures.certificateRefused(peer, endpoint, reason, detail);
+        failures.refused(peer, endpoint, reason, detail);
         return new CertificateVerificationResult(cid,
                 new HandshakeException(detail, new AlertMessage(AlertLevel.FATAL, AlertDescription.BAD_CERTIFICATE)));
     }

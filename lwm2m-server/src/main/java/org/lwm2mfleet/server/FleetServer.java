@@ -168,7 +168,7 @@ public final class FleetServer implements AutoCloseable {
                 config.pendingExpiry());
 
         // Telemetry: notifications and Send reports into time series, written in batches off the CoAP threads.
-        TelemetryWriter telemetryWriter = new TelemetryWriter(database.dataSource(), config.telemetryBacklog(), 500,
+        TelemetryWriter telemetryWriter = new TelemetryWriter(database.jdbc(), config.telemetryBacklog(), 500,
                 Duration.ofMillis(100), meters);
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), events);

@@ -62,7 +62,7 @@ class TelemetryQueryTest {
     @Test
     void retentionDeletesOldPointsInBatches() throws Exception {
         try (Database database = Database.open("jdbc:h2:mem:retention;DB_CLOSE_DELAY=-1");
-                TelemetryWriter writer = new TelemetryWriter(database.dataSource(), 100_000, 500,
+                TelemetryWriter writer = new TelemetryWriter(database.jdbc(), 100_000, 500,
                         Duration.ofMillis(50), new SimpleMeterRegistry())) {
             Instant now = Instant.parse("2026-11-24T12:00:00Z");
             List<TelemetryPoint> points = new ArrayList<>();

@@ -112,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
     Duration settle;
 
     @Option(names = "--ec-bound", paramLabel = "PER_SECOND",
-            description = "EC handshakes per second this machine can do (from 'bench ec-bound'); RPK and X.509 storms are held to 80% of it.")
+            description = "EC handshakes per second this machine can do (from 'bench ec-bound'); RPK and X.509 storms are held to 80%% of it.")
     Double ecBound;
 
     @Option(names = "--baseline", paramLabel = "leshan",

@@ -8,6 +8,11 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Base64;
 
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.dtls.cipher.XECDHECryptography.SupportedGroup;
+import org.eclipse.leshan.core.endpoint.Protocol;
+import org.eclipse.leshan.core.peer.IpPeer;
+import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,6 +93,8 @@ class SecureRegistrationTest {
         JsonNode device = awaitOnline("rpk-1");
         assertThat(device.at("/registration/securityMode").asText()).isEqualTo("rpk");
         assertManufacturerReadable("rpk-1");
+        // The device lists secp256r1 before X25519 (Scandium's client default); the server still takes X25519.
+        assertThat(negotiatedCurve("rpk-1")).isEqualTo(SupportedGroup.X25519);
     }
 
     @Test
@@ -120,5 +127,15 @@ class SecureRegistrationTest {
         JsonNode manufacturer = Resources.byPath(read.json(), "/3/0/0");
         assertThat(manufacturer.get("name").asText()).isEqualTo("Manufacturer");
         assertThat(manufacturer.get("value").asText()).isEqualTo("LwM2M Fleet Sim");
+    }
+
+    /** The ECDHE curve of the server's DTLS session with the device. */
+    private static SupportedGroup negotiatedCurve(String endpoint) {
+        IpPeer peer = (IpPeer) server.server().leshan().getRegistrationService().getByEndpoint(endpoint)
+                .getClientTransportData();
+        CaliforniumServerEndpoint coaps = (CaliforniumServerEndpoint) server.server().leshan()
+                .getEndpoint(Protocol.COAPS);
+        return ((DTLSConnector) coaps.getCoapEndpoint().getConnector()).getSessionByAddress(peer.getSocketAddress())
+                .getEcGroup();
     }
 }

@@ -84,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
     int registryDevices;
 
     @Option(names = "--requests", defaultValue = "2000", paramLabel = "N",
-            description = "Requests per measured API call in api-under-load (default: ${DEFAULT-VALUE}).")
+            description = "Requests per measured API call in api-under-load, handshakes per measurement in ec-bound (default: ${DEFAULT-VALUE}).")
     int requests;
 
     @Option(names = "--timeout", defaultValue = "PT5M", paramLabel = "DURATION",

@@ -61,7 +61,7 @@ public final class LeshanServerFactory {
         CaliforniumServerEndpointsProvider.Builder endpoints = new CaliforniumServerEndpointsProvider.Builder(
                 new CoapServerProtocolProvider(),
                 new CoapsServerProtocolProvider(dtls -> dtls.setConnectionListener(dtlsFailures)
-                        .setCertificateVerifier(verifier)));
+                        .setCertificateVerifier(verifier).setCipherSuiteSelector(new X25519FirstSelector())));
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);

@@ -59,10 +59,12 @@ final class RegisterStorm implements Scenario.Body {
             try (BenchFleet fleet = BenchFleet.create(s, s.security() == SecurityMode.NONE ? server.coapUri()
                     : server.coapsUri(), server.certificate(), 1, s.devices(), 0, Duration.ofHours(1))) {
                 double cpuBefore = server.cpuSeconds();
+                double simulatorCpuBefore = simulatorCpuSeconds();
                 context.progress("starting %,d devices at once", s.devices());
                 fleet.startAll(s.startThreads());
                 boolean all = fleet.awaitRegistered(s.devices(), s.timeout());
                 double cpu = server.cpuSeconds() - cpuBefore;
+                double simulatorCpu = simulatorCpuSeconds() - simulatorCpuBefore;
                 int registered = fleet.registered();
                 context.progress("%,d of %,d registered", registered, s.devices());
                 double seconds = (fleet.lastFirstRegistration() - fleet.firstStart()) / 1e9;
@@ -85,6 +87,12 @@ final class RegisterStorm implements Scenario.Body {
                 result.add(Figure.of("storm duration", seconds, "s"));
                 result.add(Figure.of("server CPU", cpu, "s"));
                 result.add(Figure.of("server CPU per registration", cpu * 1000 / Math.max(1, registered), "ms"));
+                if (server.measuredAlone()) {
+                    // The devices share the cores: what they take is not the server's to use.
+                    result.add(Figure.of("simulator CPU", simulatorCpu, "s"));
+                    result.add(Figure.of("simulator CPU per registration",
+                            simulatorCpu * 1000 / Math.max(1, registered), "ms"));
+                }
                 if (!all) {
                     result.note(String.format("only %,d of %,d devices registered within %s", registered,
                             s.devices(), s.timeout()));
@@ -98,5 +106,10 @@ final class RegisterStorm implements Scenario.Body {
             }
         }
         return result;
+    }
+
+    /** CPU seconds of this process (the simulated devices), when the server runs in another. */
+    private static double simulatorCpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 }

@@ -189,7 +189,7 @@ public final class FleetServer implements AutoCloseable {
                 endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint), config.firmwareStallTimeout(),
                 reachable);
         FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock,
-                config.inventoryMaxAge());
+                config.inventoryMaxAge(), config.inventoryStormRate());
         firmwareUpdates.setInventory(inventory);
         Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, inventory, devices,
                 events, clock, reachable, Duration.ofSeconds(1));

@@ -19,7 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The firmware inventory reads a device's /3/0 when it registers only if what it knows is missing or older than
- * {@code --inventory-max-age}: a fleet that reconnects is not read again.
+ * {@code --inventory-max-age}: a fleet that reconnects is not read again; and during a registration storm the reads
+ * wait for it to pass.
  */
 class FirmwareInventoryTest {
 
@@ -68,6 +69,30 @@ class FirmwareInventoryTest {
         assertThat(inventoryReads()).hasSize(2);
     }
 
+    @Test
+    void duringARegistrationStormTheReadsWaitForItToPass(@TempDir Path stormDir) throws Exception {
+        ShiftableClock stormClock = new ShiftableClock();
+        // Rate 0: any registration in the last 10 s (by the server's clock) is a storm.
+        try (TestServer storm = TestServer.start(stormDir, stormClock, c -> c.inventoryStormRate(0))) {
+            Devices stormDevices = new Devices();
+            try {
+                assertThat(storm.api().post("/api/v1/devices",
+                        "{\"endpoint\":\"storm-1\",\"credentials\":{\"kind\":\"none\"}}").status()).isEqualTo(201);
+                stormDevices.start("storm-1", Profile.ELECTRICITY_METER, storm.server().coapUri(),
+                        DeviceSecurity.none());
+                RegistryLifecycleTest.awaitStatus(storm, "storm-1", "online");
+
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .until(() -> inventoryReads(storm, "storm-1").isEmpty());
+                // Ten seconds on, the storm is over: the waiting read goes out at the next look.
+                stormClock.advance(Duration.ofSeconds(11));
+                await().atMost(Duration.ofSeconds(20)).until(() -> inventoryReads(storm, "storm-1").size() == 1);
+            } finally {
+                stormDevices.close();
+            }
+        }
+    }
+
     private static void registerAgain(SimulatedDevice device, int registrations) {
         device.stop(true);
         RegistryLifecycleTest.awaitStatus(server, "inv-1", "offline");
@@ -78,7 +103,11 @@ class FirmwareInventoryTest {
 
     /** The server's own reads of /3/0 in the device's operation log. */
     private static List<JsonNode> inventoryReads() {
-        JsonNode log = server.api().get("/api/v1/devices/inv-1/operations?limit=100").json().path("items");
+        return inventoryReads(server, "inv-1");
+    }
+
+    private static List<JsonNode> inventoryReads(TestServer on, String endpoint) {
+        JsonNode log = on.api().get("/api/v1/devices/" + endpoint + "/operations?limit=100").json().path("items");
         List<JsonNode> reads = new java.util.ArrayList<>();
         log.forEach(entry -> {
             if ("read".equals(entry.path("operation").asText()) && "/3/0".equals(entry.path("target").asText())) {

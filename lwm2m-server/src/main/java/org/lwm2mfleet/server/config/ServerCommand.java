@@ -95,6 +95,9 @@ public class ServerCommand {
     @Option(names = "--inventory-max-age", defaultValue = "PT24H", paramLabel = "DURATION", description = "How old a device's model and firmware version (read from /3/0) may be before its next registration reads them again; PT0S reads at every registration, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration inventoryMaxAge;
 
+    @Option(names = "--inventory-storm-rate", defaultValue = "20", paramLabel = "PER_SECOND", description = "Registrations per second, over the last 10 s, above which the inventory reads of registering devices wait (at most a minute) for the storm to pass, so that a reconnecting fleet gets online first; 0 holds them after any registration (default: ${DEFAULT-VALUE}).")
+    int inventoryStormRate;
+
     @Option(names = "--firmware-max-size", defaultValue = "67108864", paramLabel = "BYTES", description = "Largest firmware image accepted; larger uploads are refused while streaming (default: ${DEFAULT-VALUE}).")
     long firmwareMaxSize;
 
@@ -149,7 +152,7 @@ public class ServerCommand {
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .webhookRetryDelay(webhookRetryDelay).inventoryMaxAge(inventoryMaxAge).firmwareMaxBytes(firmwareMaxSize)
+                .webhookRetryDelay(webhookRetryDelay).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
                 .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig()).build();
     }

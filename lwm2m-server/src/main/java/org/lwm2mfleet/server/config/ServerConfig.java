@@ -31,6 +31,8 @@ import java.time.Duration;
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  * @param webhookRetryDelay how long a rule's webhook waits before its second attempt (each later wait doubles)
  * @param inventoryMaxAge how old a device's model and firmware version may be before a registration reads them again
+ * @param inventoryStormRate registrations per second (over the last 10 s) above which inventory reads wait, up to a
+ *        minute, for the storm to pass; 0: any registration in the last 10 s
  * @param firmwareMaxBytes the largest firmware image accepted
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param dtlsMaxConnections the most DTLS connections (sessions) kept at once
@@ -65,6 +67,7 @@ public record ServerConfig(
         Duration pendingExpiry,
         Duration webhookRetryDelay,
         Duration inventoryMaxAge,
+        int inventoryStormRate,
         long firmwareMaxBytes,
         Duration firmwareStallTimeout,
         int dtlsMaxConnections,
@@ -113,6 +116,9 @@ public record ServerConfig(
         }
         if (inventoryMaxAge == null || inventoryMaxAge.isNegative()) {
             throw new InvalidConfigException("inventory-max-age", "must be zero (read at every registration) or more");
+        }
+        if (inventoryStormRate < 0) {
+            throw new InvalidConfigException("inventory-storm-rate", "must be zero or more");
         }
         if (pendingExpiry == null || pendingExpiry.toSeconds() < 1) {
             throw new InvalidConfigException("pending-expiry", "must be at least 1 s");
@@ -165,6 +171,7 @@ public record ServerConfig(
         b.pendingExpiry = pendingExpiry;
         b.webhookRetryDelay = webhookRetryDelay;
         b.inventoryMaxAge = inventoryMaxAge;
+        b.inventoryStormRate = inventoryStormRate;
         b.firmwareMaxBytes = firmwareMaxBytes;
         b.firmwareStallTimeout = firmwareStallTimeout;
         b.dtlsMaxConnections = dtlsMaxConnections;
@@ -201,6 +208,7 @@ public record ServerConfig(
         private Duration pendingExpiry = Duration.ofDays(1);
         private Duration webhookRetryDelay = Duration.ofSeconds(1);
         private Duration inventoryMaxAge = Duration.ofHours(24);
+        private int inventoryStormRate = 20;
         private long firmwareMaxBytes = 64L * 1024 * 1024;
         private Duration firmwareStallTimeout = Duration.ofMinutes(10);
         private int dtlsMaxConnections = 150_000;
@@ -329,6 +337,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder inventoryStormRate(int registrationsPerSecond) {
+            this.inventoryStormRate = registrationsPerSecond;
+            return this;
+        }
+
         public Builder webhookRetryDelay(Duration delay) {
             this.webhookRetryDelay = delay;
             return this;
@@ -378,7 +391,8 @@ public record ServerConfig(
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, inventoryMaxAge, firmwareMaxBytes,
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, inventoryMaxAge,
+                    inventoryStormRate, firmwareMaxBytes,
                     firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access);
         }
     }

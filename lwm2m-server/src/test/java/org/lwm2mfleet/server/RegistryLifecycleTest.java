@@ -60,6 +60,8 @@ class RegistryLifecycleTest {
             devices.start("survivor", Profile.ELECTRICITY_METER, server.server().coapsUri(),
                     DeviceSecurity.psk("survivor-id", key));
             awaitStatus(server, "survivor", "online");
+            JsonNode objectsBefore = server.api().get("/api/v1/devices/survivor").json().at("/registration/objects");
+            assertThat(objectsBefore.size()).isGreaterThan(3);
 
             server.restart();
 
@@ -75,6 +77,9 @@ class RegistryLifecycleTest {
             devices.start("survivor", Profile.ELECTRICITY_METER, server.server().coapsUri(),
                     DeviceSecurity.psk("survivor-id", key));
             awaitStatus(server, "survivor", "online");
+            // Registered again with the same objects: the registry skips rewriting them, and still has them all.
+            assertThat(server.api().get("/api/v1/devices/survivor").json().at("/registration/objects"))
+                    .isEqualTo(objectsBefore);
         }
     }
 

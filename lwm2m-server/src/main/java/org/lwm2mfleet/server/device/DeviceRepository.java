@@ -389,10 +389,27 @@ final class DeviceRepository {
         return found;
     }
 
-    /** The announced objects of many devices, replacing what they announced before, in two statement batches. */
-    void replaceObjects(Map<String, List<AnnouncedObject>> objectsChanged) {
-        jdbc.batch("DELETE FROM device_objects WHERE endpoint = ?",
-                objectsChanged.keySet().stream().map(endpoint -> new Object[] { endpoint }).toList());
+    /** The object links each device last registered with; a device that never registered is absent. */
+    Map<String, String> objectLinks(java.util.Collection<String> endpoints) {
+        if (endpoints.isEmpty()) {
+            return Map.of();
+        }
+        String placeholders = String.join(", ", Collections.nCopies(endpoints.size(), "?"));
+        Map<String, String> links = new HashMap<>();
+        jdbc.query("SELECT endpoint, object_links FROM devices WHERE endpoint IN (" + placeholders + ")"
+                + " AND object_links IS NOT NULL", row -> links.put(row.getString("endpoint"),
+                        row.getString("object_links")), endpoints.toArray());
+        return links;
+    }
+
+    /**
+     * The announced objects of many devices, replacing what they announced before, in two statement batches.
+     *
+     * @param announcedBefore the devices that may have objects to replace (the others never registered)
+     */
+    void replaceObjects(Map<String, List<AnnouncedObject>> objectsChanged, java.util.Set<String> announcedBefore) {
+        jdbc.batch("DELETE FROM device_objects WHERE endpoint = ?", objectsChanged.keySet().stream()
+                .filter(announcedBefore::contains).map(endpoint -> new Object[] { endpoint }).toList());
         List<Object[]> objects = new ArrayList<>();
         objectsChanged.forEach((endpoint, announced) -> announced.forEach(object -> objects.add(new Object[] {
                 endpoint, object.objectId(), object.instanceId() == null ? -1 : object.instanceId(),

@@ -315,15 +315,24 @@ public final class DeviceService implements AutoCloseable {
 
     private void writeRegistrations(List<Fact> run) {
         List<Map.Entry<String, DeviceRegistration>> registrations = new ArrayList<>(run.size());
-        // The objects of an endpoint's latest registration in the run: an earlier one's are replaced anyway.
-        Map<String, List<DeviceRegistration.AnnouncedObject>> objects = new LinkedHashMap<>();
+        // An endpoint's latest registration in the run that announced objects: an earlier one's are replaced anyway.
+        Map<String, DeviceRegistration> announcing = new LinkedHashMap<>();
         for (Fact fact : run) {
             RegistrationFact registration = (RegistrationFact) fact;
             registrations.add(Map.entry(registration.endpoint(), registration.registration()));
             if (registration.objectsChanged()) {
-                objects.put(registration.endpoint(), registration.registration().objects());
+                announcing.put(registration.endpoint(), registration.registration());
             }
         }
+        // What they announced before (read before the rows take the new links): a device that reconnects with the
+        // same objects, as a fleet does after an outage, costs no object rows; one never registered, no delete.
+        Map<String, String> linksBefore = repository.objectLinks(announcing.keySet());
+        Map<String, List<DeviceRegistration.AnnouncedObject>> objects = new LinkedHashMap<>();
+        announcing.forEach((endpoint, registration) -> {
+            if (!registration.objectLinks().equals(linksBefore.get(endpoint))) {
+                objects.put(endpoint, registration.objects());
+            }
+        });
         boolean[] found = repository.recordRegistrations(registrations);
         List<Map.Entry<String, DeviceRegistration>> unknown = new ArrayList<>();
         for (int i = 0; i < found.length; i++) {
@@ -335,7 +344,7 @@ public final class DeviceService implements AutoCloseable {
             }
         }
         repository.recordRegistrations(unknown);
-        repository.replaceObjects(objects);
+        repository.replaceObjects(objects, linksBefore.keySet());
     }
 
     @Override

@@ -37,6 +37,7 @@ final class FirmwareCampaign implements Scenario.Body {
                 throw new IllegalStateException("image upload failed: " + image.status() + " " + image.body());
             }
             long imageId = image.json().path("id").asLong();
+            awaitInventory(context, api, s);
             double cpu0 = server.cpuSeconds();
             long start = System.nanoTime();
             FleetApi.Reply created = api.post("/api/v1/campaigns", "application/json", String.format(
@@ -89,5 +90,27 @@ final class FirmwareCampaign implements Scenario.Body {
         byte[] header = ("SIMFW " + version + "\n").getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(header, 0, bytes, 0, Math.min(header.length, size));
         return bytes;
+    }
+
+    /**
+     * Waits until the server knows every device's firmware version (it reads them after the registration storm has
+     * passed): a campaign is measured against a fleet the server knows, not one it is still reading.
+     */
+    private static void awaitInventory(Scenario.Context context, FleetApi api, BenchSettings s) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long known = 0;
+        while (System.nanoTime() < deadline) {
+            FleetApi.Reply versions = api.get("/api/v1/firmware/versions");
+            known = 0;
+            for (JsonNode version : versions.json().path("items")) {
+                known += version.path("devices").asLong();
+            }
+            if (known >= s.devices()) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(500);
+        }
+        context.progress("the server knows the firmware of %,d of %,d devices; starting the campaign anyway", known,
+                s.devices());
     }
 }

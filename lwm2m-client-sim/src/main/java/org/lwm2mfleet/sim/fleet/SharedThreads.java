@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.californium.elements.Connector;
+import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.elements.util.ProtocolScheduledExecutorService;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -37,6 +38,9 @@ final class SharedThreads {
     private static final int THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
     private static volatile ProtocolScheduledExecutorService protocol;
     private static volatile ScheduledExecutorService timer;
+    /** Per Californium configuration (one per cipher suite list, shared by the devices), the DTLS root builder. */
+    private static final java.util.Map<Configuration, DtlsConnectorConfig.Builder> ROOT_DTLS_BUILDERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private SharedThreads() {
     }
@@ -71,6 +75,19 @@ final class SharedThreads {
             @Override
             public CaliforniumClientEndpointFactory createDefaultEndpointFactory() {
                 return new CoapsClientEndpointFactory() {
+                    /**
+                     * Leshan copies the whole Californium configuration into a new root builder for every endpoint,
+                     * then copies it again for the device's own settings: the first copy was a quarter of the
+                     * simulator's CPU in a register-storm (JFR). The root holds nothing of the device's, so one per
+                     * configuration is shared; Leshan only reads it and clones it.
+                     */
+                    @Override
+                    protected DtlsConnectorConfig.Builder createRootDtlsConnectorConfigBuilder(
+                            Configuration configuration) {
+                        return ROOT_DTLS_BUILDERS.computeIfAbsent(configuration,
+                                super::createRootDtlsConnectorConfigBuilder);
+                    }
+
                     @Override
                     protected Connector createSecuredConnector(DtlsConnectorConfig config) {
                         Connector connector = super.createSecuredConnector(config);

@@ -36,6 +36,8 @@ public final class FirmwareInventory implements AutoCloseable {
     static final int MAX_IN_FLIGHT = 16;
     /** Seconds over which registrations are counted to tell a storm from ordinary traffic. */
     static final int STORM_WINDOW_SECONDS = 10;
+    /** The start of a storm is judged over this many seconds (see {@link #isStorm}). */
+    static final int STORM_ONSET_SECONDS = 2;
     /** The longest a read waits for a storm to pass: the inventory is not held back for good by a busy fleet. */
     static final Duration MAX_STORM_DELAY = Duration.ofMinutes(1);
 
@@ -87,7 +89,7 @@ public final class FirmwareInventory implements AutoCloseable {
 
     private void startReads() {
         Instant now = clock.instant();
-        boolean storm = registrationsInWindow(now) > stormRate * STORM_WINDOW_SECONDS;
+        boolean storm = isStorm(now);
         while (inFlight < MAX_IN_FLIGHT && !waiting.isEmpty()) {
             var next = waiting.entrySet().iterator();
             Map.Entry<String, Instant> oldest = next.next();
@@ -125,12 +127,22 @@ public final class FirmwareInventory implements AutoCloseable {
         registrations[slot]++;
     }
 
-    private int registrationsInWindow(Instant now) {
+    /**
+     * Above the rate over the whole window, or over its last {@value #STORM_ONSET_SECONDS} seconds: a storm is seen
+     * after a few dozen registrations instead of a full window's worth (each of which would still be read), and is
+     * over only when the whole window is quiet enough.
+     */
+    private boolean isStorm(Instant now) {
+        return registrationsIn(now, STORM_WINDOW_SECONDS) > stormRate * STORM_WINDOW_SECONDS
+                || registrationsIn(now, STORM_ONSET_SECONDS) > stormRate * STORM_ONSET_SECONDS;
+    }
+
+    private int registrationsIn(Instant now, int seconds) {
         long second = now.getEpochSecond();
         int total = 0;
         for (int slot = 0; slot < STORM_WINDOW_SECONDS; slot++) {
             long age = second - countedSecond[slot];
-            if (age >= 0 && age < STORM_WINDOW_SECONDS) {
+            if (age >= 0 && age < seconds) {
                 total += registrations[slot];
             }
         }

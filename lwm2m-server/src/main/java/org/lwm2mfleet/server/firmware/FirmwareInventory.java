@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * configured age (an update through the server records the new version itself), so a fleet reconnecting after an
  * outage is not read again; at most {@value #MAX_IN_FLIGHT} reads are out at once; and while registrations arrive
  * faster than the storm rate, reads wait (up to {@link #MAX_STORM_DELAY}) for the storm to pass, so that a fleet
- * coming online is not slowed by a second round trip per device on the same cores (measured by bench
- * register-storm: the read cost the devices a third more CPU per registration).
+ * coming online is not slowed by a second round trip per device (a DTLS exchange, decoded and logged, for server
+ * and device alike; see bench register-storm in docs/benchmarks.md).
  */
 public final class FirmwareInventory implements AutoCloseable {
 

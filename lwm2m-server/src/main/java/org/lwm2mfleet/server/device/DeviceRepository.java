@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -390,7 +391,7 @@ final class DeviceRepository {
     }
 
     /** The object links each device last registered with; a device that never registered is absent. */
-    Map<String, String> objectLinks(java.util.Collection<String> endpoints) {
+    Map<String, String> objectLinks(Collection<String> endpoints) {
         if (endpoints.isEmpty()) {
             return Map.of();
         }
@@ -407,7 +408,7 @@ final class DeviceRepository {
      *
      * @param announcedBefore the devices that may have objects to replace (the others never registered)
      */
-    void replaceObjects(Map<String, List<AnnouncedObject>> objectsChanged, java.util.Set<String> announcedBefore) {
+    void replaceObjects(Map<String, List<AnnouncedObject>> objectsChanged, Set<String> announcedBefore) {
         jdbc.batch("DELETE FROM device_objects WHERE endpoint = ?", objectsChanged.keySet().stream()
                 .filter(announcedBefore::contains).map(endpoint -> new Object[] { endpoint }).toList());
         List<Object[]> objects = new ArrayList<>();

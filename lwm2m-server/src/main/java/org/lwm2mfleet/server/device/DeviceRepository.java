@@ -221,27 +221,12 @@ final class DeviceRepository {
             params.add(query.status().name());
         }
         if (query.tag() != null) {
-            if (driver.filter() == Filter.TAG) {
-                sql.append(" AND d.endpoint IN (SELECT t.endpoint FROM device_tags t WHERE t.tag = ?");
-                params.add(query.tag());
-                pushed = pushEndpoint(sql, params, "t", after, afterEndpoint);
-                sql.append(')');
-            } else {
-                sql.append(" AND EXISTS (SELECT 1 FROM device_tags t WHERE t.endpoint = d.endpoint AND t.tag = ?)");
-                params.add(query.tag());
-            }
+            pushed |= sideTableFilter(sql, params, "device_tags t", "t.tag", query.tag(),
+                    driver.filter() == Filter.TAG, after, afterEndpoint);
         }
         if (query.objectId() != null) {
-            if (driver.filter() == Filter.OBJECT) {
-                sql.append(" AND d.endpoint IN (SELECT o.endpoint FROM device_objects o WHERE o.object_id = ?");
-                params.add(query.objectId());
-                pushed = pushEndpoint(sql, params, "o", after, afterEndpoint);
-                sql.append(')');
-            } else {
-                sql.append(" AND EXISTS (SELECT 1 FROM device_objects o WHERE o.endpoint = d.endpoint"
-                        + " AND o.object_id = ?)");
-                params.add(query.objectId());
-            }
+            pushed |= sideTableFilter(sql, params, "device_objects o", "o.object_id", query.objectId(),
+                    driver.filter() == Filter.OBJECT, after, afterEndpoint);
         }
         if (query.text() != null) {
             if (driver.filter() == Filter.TEXT) {
@@ -282,6 +267,28 @@ final class DeviceRepository {
         params.add(limit);
         return jdbc.query(sql.toString(), row -> new Row(map(row, List.of(), List.of()), sortKey(row, key)),
                 params.toArray());
+    }
+
+    /**
+     * A filter on a table beside devices, given with its alias ("device_tags t"): when it drives, the devices come from its
+     * index, with the cursor pushed into that range; otherwise each device is checked against it.
+     *
+     * @return whether the cursor was pushed
+     */
+    private static boolean sideTableFilter(StringBuilder sql, List<Object> params, String tableAndAlias,
+            String column, Object value, boolean drives, String after, String afterEndpoint) {
+        String alias = tableAndAlias.substring(tableAndAlias.indexOf(' ') + 1);
+        params.add(value);
+        if (!drives) {
+            sql.append(" AND EXISTS (SELECT 1 FROM ").append(tableAndAlias).append(" WHERE ").append(alias)
+                    .append(".endpoint = d.endpoint AND ").append(column).append(" = ?)");
+            return false;
+        }
+        sql.append(" AND d.endpoint IN (SELECT ").append(alias).append(".endpoint FROM ").append(tableAndAlias)
+                .append(" WHERE ").append(column).append(" = ?");
+        boolean pushed = pushEndpoint(sql, params, alias, after, afterEndpoint);
+        sql.append(')');
+        return pushed;
     }
 
     /** In a driving sub-query, the cursor's endpoint narrows the filter's own index range. */

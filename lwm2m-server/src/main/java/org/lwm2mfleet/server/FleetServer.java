@@ -240,7 +240,7 @@ public final class FleetServer implements AutoCloseable {
         new AlertResource(alerts).register(router);
         new ModelResource(models).register(router);
         new org.lwm2mfleet.server.device.FleetStatsResource(devices, events, clock).register(router);
-        new org.lwm2mfleet.server.device.DeviceTagsResource(database.jdbc()).register(router);
+        new org.lwm2mfleet.server.device.DeviceTagsResource(devices).register(router);
         new org.lwm2mfleet.server.device.FirmwareFilterResource(devices, inventory::select).register(router);
         router.get("/api/v1/events", eventStream::stream);
         new OpenApiResource().register(router);

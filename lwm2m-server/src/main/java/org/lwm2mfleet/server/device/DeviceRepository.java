@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.lwm2mfleet.server.device.DeviceRegistration.AnnouncedObject;
+import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.store.Jdbc;
 
 /** The SQL of the device room: tables devices, device_tags, device_objects and device_search. */
@@ -453,6 +454,35 @@ final class DeviceRepository {
             return null;
         });
         return counts;
+    }
+
+    /**
+     * Adds and removes tags on each device that exists, in one transaction; the devices that do not exist are
+     * returned. More than {@code maxTags} tags on a device fails it all.
+     */
+    List<String> retag(List<String> endpoints, List<String> add, List<String> remove, int maxTags) {
+        return jdbc.inTransaction(() -> {
+            List<String> missing = new ArrayList<>();
+            for (String endpoint : endpoints) {
+                if (jdbc.queryOne("SELECT 1 FROM devices WHERE endpoint = ?", row -> true, endpoint).isEmpty()) {
+                    missing.add(endpoint);
+                    continue;
+                }
+                for (String tag : remove) {
+                    jdbc.update("DELETE FROM device_tags WHERE endpoint = ? AND tag = ?", endpoint, tag);
+                }
+                for (String tag : add) {
+                    jdbc.update("INSERT INTO device_tags (endpoint, tag) SELECT ?, ? WHERE NOT EXISTS"
+                            + " (SELECT 1 FROM device_tags WHERE endpoint = ? AND tag = ?)", endpoint, tag, endpoint, tag);
+                }
+                long tags = jdbc.queryOne("SELECT COUNT(*) AS n FROM device_tags WHERE endpoint = ?",
+                        row -> row.getLong("n"), endpoint).orElse(0L);
+                if (tags > maxTags) {
+                    throw FleetException.invalid("add", endpoint + " would have " + tags + " tags, at most " + maxTags);
+                }
+            }
+            return missing;
+        });
     }
 
     private Map<String, List<String>> tagsOf(List<String> endpoints) {

@@ -37,7 +37,8 @@ public final class DeviceService implements AutoCloseable {
 
     /** Endpoint names appear in URLs, logs and certificates: letters, digits and a few URN-friendly signs. */
     private static final Pattern ENDPOINT = Pattern.compile("[A-Za-z0-9._:@+\\-]{1,255}");
-    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
+    /** A tag: what provisioning and bulk tagging both accept. */
+    static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
     private static final int MAX_TAGS = 32;
     public static final int MAX_PAGE = 500;
 
@@ -161,6 +162,16 @@ public final class DeviceService implements AutoCloseable {
         liveRegistrations.drop(endpoint);
         LOG.info("device deleted endpoint={}", endpoint);
         events.publish(EventTypes.DELETED, endpoint, Map.of());
+    }
+
+    /** What {@link #retag} did: how many devices it changed, and the endpoints that do not exist. */
+    public record RetagResult(int updated, List<String> missing) {
+    }
+
+    /** Adds and removes tags on many devices at once, all or nothing; endpoints that do not exist are listed. */
+    public RetagResult retag(List<String> endpoints, List<String> add, List<String> remove) {
+        List<String> missing = repository.retag(endpoints, add, remove, MAX_TAGS);
+        return new RetagResult(endpoints.size() - missing.size(), missing);
     }
 
     // ---- queries ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 package org.lwm2mfleet.server.device;
 
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,7 +11,6 @@ import java.util.regex.Pattern;
 import org.lwm2mfleet.server.api.Exchange;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.error.FleetException;
-import org.lwm2mfleet.server.store.Jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -23,15 +21,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class DeviceTagsResource {
 
-    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
-    private static final int MAX_TAGS = 32;
     private static final int MAX_DEVICES = 10_000;
     private static final Set<String> FIELDS = Set.of("devices", "add", "remove");
 
-    private final Jdbc jdbc;
+    private final DeviceService devices;
 
-    public DeviceTagsResource(Jdbc jdbc) {
-        this.jdbc = jdbc;
+    public DeviceTagsResource(DeviceService devices) {
+        this.devices = devices;
     }
 
     public void register(Router router) {
@@ -49,46 +45,22 @@ public final class DeviceTagsResource {
                 throw FleetException.invalid(name, "unknown field; known: add, devices, remove");
             }
         }
-        List<String> devices = strings(body, "devices", null);
-        if (devices.isEmpty()) {
+        List<String> endpoints = strings(body, "devices", null);
+        if (endpoints.isEmpty()) {
             throw FleetException.invalid("devices", "give at least one endpoint");
         }
-        if (devices.size() > MAX_DEVICES) {
+        if (endpoints.size() > MAX_DEVICES) {
             throw FleetException.invalid("devices", "at most " + MAX_DEVICES + " endpoints at once");
         }
-        List<String> add = strings(body, "add", TAG);
-        List<String> remove = strings(body, "remove", TAG);
+        List<String> add = strings(body, "add", DeviceService.TAG);
+        List<String> remove = strings(body, "remove", DeviceService.TAG);
         if (add.isEmpty() && remove.isEmpty()) {
             throw FleetException.invalid("add", "give tags to add and/or remove");
         }
-        List<String> missing = new ArrayList<>();
-        int updated = jdbc.inTransaction(() -> {
-            int count = 0;
-            for (String endpoint : devices) {
-                if (jdbc.queryOne("SELECT 1 FROM devices WHERE endpoint = ?", row -> true, endpoint).isEmpty()) {
-                    missing.add(endpoint);
-                    continue;
-                }
-                for (String tag : remove) {
-                    jdbc.update("DELETE FROM device_tags WHERE endpoint = ? AND tag = ?", endpoint, tag);
-                }
-                for (String tag : add) {
-                    jdbc.update("INSERT INTO device_tags (endpoint, tag) SELECT ?, ? WHERE NOT EXISTS"
-                            + " (SELECT 1 FROM device_tags WHERE endpoint = ? AND tag = ?)", endpoint, tag, endpoint, tag);
-                }
-                long tags = jdbc.queryOne("SELECT COUNT(*) AS n FROM device_tags WHERE endpoint = ?",
-                        row -> row.getLong("n"), endpoint).orElse(0L);
-                if (tags > MAX_TAGS) {
-                    throw FleetException.invalid("add", endpoint + " would have " + tags + " tags, at most "
-                            + MAX_TAGS);
-                }
-                count++;
-            }
-            return count;
-        });
+        DeviceService.RetagResult result = devices.retag(endpoints, add, remove);
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("updated", updated);
-        answer.put("missing", missing);
+        answer.put("updated", result.updated());
+        answer.put("missing", result.missing());
         exchange.json(200, answer);
     }
 

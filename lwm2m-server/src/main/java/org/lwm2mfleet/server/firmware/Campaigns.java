@@ -141,7 +141,7 @@ public final class Campaigns implements AutoCloseable {
             for (int position = 0; position < targets.size(); position++) {
                 jdbc.update("INSERT INTO campaign_devices (campaign_id, endpoint, position, stage, status, attempts,"
                         + " next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)", campaign, targets.get(position),
-                        position, stageOf(position, targets.size(), stages), now);
+                        position, CampaignArithmetic.stageOf(position, targets.size(), stages), now);
             }
             return campaign;
         });
@@ -296,7 +296,7 @@ public final class Campaigns implements AutoCloseable {
         Map<String, Long> byStatus = statusCounts(id);
         long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
         long failed = byStatus.getOrDefault("failed", 0L);
-        if (total > 0 && (double) failed / total > campaign.failureThreshold()) {
+        if (CampaignArithmetic.failuresExceed(failed, total, campaign.failureThreshold())) {
             pauseItself(campaign, failed + " of " + total + " devices failed, above the failure threshold of "
                     + campaign.failureThreshold());
             return;
@@ -313,7 +313,7 @@ public final class Campaigns implements AutoCloseable {
                 publish(id, "finished");
                 return;
             }
-            double ratio = done == 0 ? 1.0 : (double) succeeded / done;
+            double ratio = CampaignArithmetic.successRatio(succeeded, done);
             if (ratio < campaign.successThreshold()) {
                 pauseItself(campaign, "stage " + (stage + 1) + " succeeded on " + Math.round(ratio * 100)
                         + " % of its devices, below the " + Math.round(campaign.successThreshold() * 100)
@@ -445,27 +445,10 @@ public final class Campaigns implements AutoCloseable {
         return new ArrayList<>(targets);
     }
 
-    /** Stage of the device at {@code position}: the first stage whose cumulative share covers it. */
-    static int stageOf(int position, int total, List<Integer> stages) {
-        for (int stage = 0; stage < stages.size(); stage++) {
-            int covered = (int) Math.ceil(total * stages.get(stage) / 100.0);
-            if (position < covered) {
-                return stage;
-            }
-        }
-        return stages.size() - 1;
-    }
-
     /** Whether now (UTC) is in the campaign's daily window; a window may run over midnight (22:00 to 04:00). */
     private boolean inWindow(Campaign campaign) {
-        if (campaign.windowStart() == null) {
-            return true;
-        }
-        java.time.LocalTime now = java.time.LocalTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC);
-        boolean afterStart = !now.isBefore(campaign.windowStart());
-        boolean beforeEnd = now.isBefore(campaign.windowEnd());
-        return campaign.windowStart().isBefore(campaign.windowEnd()) ? afterStart && beforeEnd
-                : afterStart || beforeEnd;
+        return CampaignArithmetic.inWindow(java.time.LocalTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC),
+                campaign.windowStart(), campaign.windowEnd());
     }
 
     private static Integer minutes(java.time.LocalTime time) {

@@ -57,6 +57,7 @@ class HostileInputTest {
     @Test
     void randomAndMutatedCoapDatagramsAreSurvived() throws Exception {
         // A short fuzzing run: random datagrams, and a valid CoAP header with random options and payload.
+        long devicesBefore = deviceCount();
         Random random = new Random(42);
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             for (int i = 0; i < 2_000; i++) {
@@ -70,6 +71,18 @@ class HostileInputTest {
                 socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), port));
             }
         }
+        // The endpoint lived through the fuzz (a CoAP ping sent after it is answered), and no datagram made a device.
+        CoapClient ping = new CoapClient("coap://127.0.0.1:" + server.server().coapPort());
+        try {
+            assertThat(ping.ping(10_000)).isTrue();
+        } finally {
+            ping.shutdown();
+        }
+        assertThat(deviceCount()).isEqualTo(devicesBefore);
+    }
+
+    private static long deviceCount() {
+        return server.api().get("/api/v1/fleet/stats").json().at("/devices/total").asLong();
     }
 
     @Test
@@ -82,6 +95,8 @@ class HostileInputTest {
                         server.server().coapsPort()));
             }
         }
+        // The DTLS endpoint still takes a new device through a full handshake and registration.
+        devices.startPsk(server, SECRET, "after-truncated-h", Profile.ENVIRONMENT_SENSOR);
     }
 
     @Test

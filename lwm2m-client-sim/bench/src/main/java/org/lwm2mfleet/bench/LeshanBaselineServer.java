@@ -58,11 +58,29 @@ public final class LeshanBaselineServer {
             default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        Started started = start(coapPort, coapsPort, fleetSecret, x509);
+        LeshanServer server = started.server();
+        if (certificateFile != null) {
+            Files.writeString(certificateFile, FleetCredentials.toPem(started.certificate()));
+        }
+        System.out.println("Leshan baseline started: coap port " + server.getEndpoint(Protocol.COAP).getURI().getPort()
+                + " coaps port " + server.getEndpoint(Protocol.COAPS).getURI().getPort());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.destroy();
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    /** A started baseline server and the certificate it presents (its public key is its RPK). */
+    public record Started(LeshanServer server, X509Certificate certificate) {
+    }
+
+    /** Starts the baseline on 127.0.0.1 ({@code 0}: an ephemeral port): from {@link #main}, or in a test's JVM. */
+    public static Started start(int coapPort, int coapsPort, String fleetSecret, boolean x509) throws Exception {
         KeyPair keyPair = FleetCredentials.rpkKeyPair(fleetSecret, "leshan-baseline-server");
         X509Certificate certificate = selfSigned(keyPair);
-        if (certificateFile != null) {
-            Files.writeString(certificateFile, FleetCredentials.toPem(certificate));
-        }
         CaliforniumServerEndpointsProvider.Builder endpoints = new CaliforniumServerEndpointsProvider.Builder(
                 new CoapServerProtocolProvider(), new CoapsServerProtocolProvider());
         endpoints.addEndpoint(new InetSocketAddress("127.0.0.1", coapPort), Protocol.COAP);
@@ -74,14 +92,7 @@ public final class LeshanBaselineServer {
                 .setTrustedCertificates(new X509Certificate[] { FleetCredentials.caCertificate(fleetSecret) })
                 .build();
         server.start();
-        System.out.println("Leshan baseline started: coap port " + server.getEndpoint(Protocol.COAP).getURI().getPort()
-                + " coaps port " + server.getEndpoint(Protocol.COAPS).getURI().getPort());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.destroy();
-            stopped.countDown();
-        }));
-        stopped.await();
+        return new Started(server, certificate);
     }
 
     /** Every endpoint of the fleet, PSK identity = endpoint; RPK and X.509 too (by endpoint). */

@@ -83,6 +83,7 @@ final class RegisterStorm implements Scenario.Body {
                 result.add(Figure.of("latency p95", latencies.percentileMillis(95), "ms"));
                 result.add(Figure.below("latency p99", latencies.percentileMillis(99), "ms", 2000));
                 result.add(Figure.of("latency max", latencies.maxMillis(), "ms"));
+                result.add(Figure.of("registered", registered, ""));
                 result.add(Figure.atMost("failures", failures, "", 0));
                 result.add(Figure.of("storm duration", seconds, "s"));
                 result.add(Figure.of("server CPU", cpu, "s"));

@@ -13,8 +13,8 @@ import org.lwm2mfleet.sim.fleet.SecurityMode;
 
 /**
  * Starts LwM2M Fleet in the test's own JVM ({@link FleetServer#start}), on loopback with ephemeral ports and a fresh
- * H2 database: what the bench smoke test measures, since the shaded jar is built after the tests. CPU and heap are
- * the whole test process's.
+ * H2 database, or the bare Leshan baseline ({@link LeshanBaselineServer#start}): what the bench's tests measure, so
+ * they need no jar. CPU and heap are the whole test process's.
  */
 final class InProcessLauncher implements ServerLauncher {
 
@@ -27,8 +27,9 @@ final class InProcessLauncher implements ServerLauncher {
 
     @Override
     public ServerHandle launch(Spec spec) throws Exception {
-        if (spec.kind() != ServerKind.FLEET) {
-            throw new IllegalArgumentException("in-process runs LwM2M Fleet only");
+        if (spec.kind() == ServerKind.LESHAN) {
+            return new LeshanHandle(LeshanBaselineServer.start(0, 0, spec.fleetSecret(),
+                    spec.securityMode() == SecurityMode.X509));
         }
         Path dir = Files.createTempDirectory(root, "server-");
         ServerConfig.Builder builder = ServerConfig.builder(dir).loopbackEphemeralPorts()
@@ -108,6 +109,68 @@ final class InProcessLauncher implements ServerLauncher {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /** The baseline in this JVM: no REST API, no restart (the bench compares it on storms and memory only). */
+    private static final class LeshanHandle implements ServerHandle {
+        private final LeshanBaselineServer.Started started;
+
+        LeshanHandle(LeshanBaselineServer.Started started) {
+            this.started = started;
+        }
+
+        @Override
+        public String description() {
+            return "bare Leshan in the test JVM";
+        }
+
+        @Override
+        public URI coapUri() {
+            return URI.create("coap://127.0.0.1:"
+                    + started.server().getEndpoint(org.eclipse.leshan.core.endpoint.Protocol.COAP).getURI().getPort());
+        }
+
+        @Override
+        public URI coapsUri() {
+            return URI.create("coaps://127.0.0.1:"
+                    + started.server().getEndpoint(org.eclipse.leshan.core.endpoint.Protocol.COAPS).getURI().getPort());
+        }
+
+        @Override
+        public FleetApi api() {
+            return null;
+        }
+
+        @Override
+        public X509Certificate certificate() {
+            return started.certificate();
+        }
+
+        @Override
+        public double cpuSeconds() {
+            return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9)
+                    .orElse(Double.NaN);
+        }
+
+        @Override
+        public long heapAfterGc() {
+            return JvmTools.ownHeapAfterGc();
+        }
+
+        @Override
+        public boolean measuredAlone() {
+            return false;
+        }
+
+        @Override
+        public void restart() {
+            throw new UnsupportedOperationException("the baseline is not restarted");
+        }
+
+        @Override
+        public void close() {
+            started.server().destroy();
         }
     }
 }

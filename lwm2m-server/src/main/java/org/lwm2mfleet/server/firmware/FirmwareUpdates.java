@@ -206,11 +206,15 @@ public final class FirmwareUpdates implements AutoCloseable {
                 }, id);
     }
 
-    /** What a download token gives access to, while its update is under way. */
+    /**
+     * What a download token gives access to, while its update is under way: the device and the image's file. No image
+     * byte is read here; the download resource reads one block at a time, after checking who asks.
+     */
     public Optional<DownloadResource.Grant> grantForToken(String token) {
-        return jdbc.queryOne("SELECT endpoint, image_id FROM firmware_updates WHERE token = ? AND status IN"
+        return jdbc.queryOne("SELECT u.endpoint, i.sha256, i.size_bytes FROM firmware_updates u"
+                + " JOIN firmware_images i ON i.id = u.image_id WHERE u.token = ? AND u.status IN"
                 + " ('pending', 'downloading')", row -> new DownloadResource.Grant(row.getString("endpoint"),
-                        images.bytes(row.getLong("image_id"))), token);
+                        images.fileOf(row.getString("sha256")), row.getLong("size_bytes")), token);
     }
 
     private static boolean aboutObject5(FleetEvent event) {

@@ -49,6 +49,22 @@ public final class FirmwareImages {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + folder, e);
         }
+        removeInterruptedUploads();
+    }
+
+    /**
+     * An upload cut short by a crash or a stop leaves its temporary file (the {@code finally} of {@link #upload} never
+     * ran): at start no upload is under way in this data folder, so every one left is garbage.
+     */
+    private void removeInterruptedUploads() {
+        try (var parts = Files.newDirectoryStream(folder, "upload-*.part")) {
+            for (Path part : parts) {
+                Files.deleteIfExists(part);
+                LOG.info("removed interrupted firmware upload {}", part.getFileName());
+            }
+        } catch (IOException e) {
+            LOG.warn("could not remove interrupted firmware uploads in {}: {}", folder, e.toString());
+        }
     }
 
     /** @param declaredLength the Content-Length, or -1 when the upload is chunked */

@@ -24,6 +24,7 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.events.FleetEvent;
 import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.ops.Requester;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,11 +120,16 @@ public final class FirmwareUpdates implements AutoCloseable {
         // Observe State and Update Result first, so that no transition is missed; then read the device's object 5
         // to choose the delivery: push (Block1 write of Package) for a push-only device (/5/0/9 = 1), else the
         // download link in Package URI, over a protocol the device supports (/5/0/8).
-        operations.observe(endpoint, List.of(STATE), null, null)
-                .thenCompose(x -> operations.observe(endpoint, List.of(RESULT), null, null))
-                .thenCompose(x -> operations.read(endpoint, "/5/0", null).handle((object5, error) -> error == null
-                        ? object5 : Map.<String, Object>of()))
-                .thenCompose(object5 -> {
+        // The operation log names who asked: the delivery is the caller's (an operator, a token, a campaign's
+        // server), the observations and reads the update needs for itself are the server's. Each step says so
+        // itself, since the steps run on whichever thread completed the one before.
+        String caller = Requester.current();
+        Requester.as(Requester.SERVER, () -> operations.observe(endpoint, List.of(STATE), null, null))
+                .thenCompose(x -> Requester.as(Requester.SERVER,
+                        () -> operations.observe(endpoint, List.of(RESULT), null, null)))
+                .thenCompose(x -> Requester.as(Requester.SERVER, () -> operations.read(endpoint, "/5/0", null))
+                        .handle((object5, error) -> error == null ? object5 : Map.<String, Object>of()))
+                .thenCompose(object5 -> Requester.as(caller, () -> {
                     if (Integer.valueOf(1).equals(intValue(object5, "/5/0/9"))) {
                         worker.execute(() -> move(get(id), "downloading", "pushing the image (Block1)"));
                         return operations.writeBytes(endpoint, "/5/0/0", images.bytes(imageId));
@@ -132,7 +138,7 @@ public final class FirmwareUpdates implements AutoCloseable {
                     String uri = downloadBase.apply(registration, scheme) + "/fw/" + token + query;
                     return operations.write(endpoint, "/5/0/1", Json.MAPPER.createObjectNode().put("value", uri),
                             false, null);
-                })
+                }))
                 .whenCompleteAsync((x, error) -> {
                     if (error != null) {
                         fail(id, endpoint, "could not start: " + cause(error).getMessage(), null);
@@ -149,6 +155,12 @@ public final class FirmwareUpdates implements AutoCloseable {
         int code = registered.equals("coaps") ? 1 : 0;
         if (supported == null || supported.contains(code)) {
             return registered;
+        }
+        if (code == 1 && supported.contains(0)) {
+            // The link of a DTLS device is served over DTLS only (DownloadResource): a coap:// link would be refused.
+            throw new FleetException(ProblemType.DEVICE_REFUSED, null, "the device registered over DTLS but"
+                    + " downloads only over plain CoAP (Firmware Update Protocol Support is " + supported
+                    + "); its download link is served over CoAPS only");
         }
         if (supported.contains(1 - code)) {
             return code == 1 ? "coap" : "coaps";

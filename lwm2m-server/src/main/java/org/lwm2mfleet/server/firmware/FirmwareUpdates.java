@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
@@ -67,6 +68,13 @@ public final class FirmwareUpdates implements AutoCloseable {
     private final Duration stallTimeout;
     /** Whether a device is registered and awake. */
     private final java.util.function.Predicate<String> reachable;
+    /**
+     * Updates whose delivery (observe, read, write of the link or push) this process has under way: a device that
+     * registers meanwhile is not taken for one whose delivery a stopped server left half done.
+     */
+    private final java.util.Set<Long> delivering = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When this server started: the stall timeout counts only time in which the server could have listened. */
+    private final Instant upSince;
 
     /**
      * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} of this server for a registration and
@@ -86,6 +94,7 @@ public final class FirmwareUpdates implements AutoCloseable {
         this.clock = clock;
         this.downloadBase = downloadBase;
         this.registrationOf = registrationOf;
+        this.upSince = clock.instant();
         // Only notifications of State or Update Result concern an update: the others (nearly all of them, on the
         // reporting hot path) are not even handed to this room's thread.
         events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && aboutObject5(e),
@@ -124,6 +133,7 @@ public final class FirmwareUpdates implements AutoCloseable {
         // server), the observations and reads the update needs for itself are the server's. Each step says so
         // itself, since the steps run on whichever thread completed the one before.
         String caller = Requester.current();
+        delivering.add(id);
         Requester.as(Requester.SERVER, () -> operations.observe(endpoint, List.of(STATE), null, null))
                 .thenCompose(x -> Requester.as(Requester.SERVER,
                         () -> operations.observe(endpoint, List.of(RESULT), null, null)))
@@ -140,6 +150,7 @@ public final class FirmwareUpdates implements AutoCloseable {
                             false, null);
                 }))
                 .whenCompleteAsync((x, error) -> {
+                    delivering.remove(id);
                     if (error != null) {
                         fail(id, endpoint, "could not start: " + cause(error).getMessage(), null);
                     } else {
@@ -262,8 +273,9 @@ public final class FirmwareUpdates implements AutoCloseable {
         switch (state) {
         case 1 -> move(update, "downloading", "State 1: downloading");
         case 2 -> {
-            if (move(update, "downloaded", "State 2: downloaded")) {
-                move(update, "updating", "Update executed");
+            move(update, "downloaded", "State 2: downloaded");
+            // Also from 'downloaded' itself: a server stopped between the two steps executes Update after its restart.
+            if (move(update, "updating", "Update executed")) {
                 operations.execute(update.endpoint(), "/5/0/2", null).whenCompleteAsync((x, error) -> {
                     // A device may reboot before its answer leaves: no answer is not a failure, the registration
                     // (or the stall timeout) decides. A refusal is.
@@ -290,9 +302,63 @@ public final class FirmwareUpdates implements AutoCloseable {
         }
     }
 
-    /** After a reboot the device registers again: its /3/0/3 says whether the new firmware runs. */
+    /**
+     * After a reboot the device registers again: its /3/0/3 says whether the new firmware runs. A device that
+     * registers earlier in an update (after a restart of this server, which forgets registrations) may have moved on
+     * while nobody listened: its object 5 says where it is.
+     */
     private void onRegistered(FleetEvent event) {
-        active(event.endpoint()).filter(u -> u.status().equals("updating")).ifPresent(u -> confirm(u, true));
+        active(event.endpoint()).ifPresent(u -> {
+            if (u.status().equals("updating")) {
+                confirm(u, true);
+            } else if (!delivering.contains(u.id())) {
+                reconcile(u);
+            }
+        });
+    }
+
+    /**
+     * Reads State, Update Result and Package URI and takes up the update from there, instead of waiting for
+     * notifications of transitions that already happened: Downloaded executes Update, Downloading or Updating are
+     * followed, a failure this update caused fails it (a campaign retries), and an idle device that never got the
+     * link or the image (the server stopped in the middle of the delivery) fails it too. A device that cannot be
+     * read is left to its notifications and the stall timeout.
+     */
+    private void reconcile(Update update) {
+        String token = jdbc.queryOne("SELECT token FROM firmware_updates WHERE id = ?", row -> row.getString("token"),
+                update.id()).orElse("");
+        CompletableFuture<Map<String, Object>> read;
+        try {
+            read = Requester.as(Requester.SERVER, () -> operations.read(update.endpoint(), "/5/0", null));
+        } catch (FleetException e) {
+            LOG.info("firmware update not reconciled endpoint={} update={} reason={}", update.endpoint(), update.id(),
+                    e.getMessage());
+            return;
+        }
+        read.whenCompleteAsync((object5, error) -> {
+            Update current = get(update.id());
+            Integer state = error == null ? intValue(object5, STATE) : null;
+            if (state == null || current.status().equals("succeeded") || current.status().equals("failed")) {
+                if (error != null) {
+                    LOG.info("firmware update not reconciled endpoint={} update={} reason={}", update.endpoint(),
+                            update.id(), cause(error).getMessage());
+                }
+                return;
+            }
+            Integer result = intValue(object5, RESULT);
+            Map<?, ?> uri = resource(object5, "/5/0/1");
+            boolean linkWritten = uri != null && String.valueOf(uri.get("value")).contains("/fw/" + token);
+            LOG.info("firmware update reconciled endpoint={} update={} status={} state={} result={}",
+                    update.endpoint(), update.id(), current.status(), state, result);
+            if (state != 0) {
+                onState(current, state);
+            } else if (linkWritten && result != null && result >= 2) {
+                onResult(current, result);
+            } else if (!linkWritten) {
+                fail(update.id(), update.endpoint(), "the device is idle (State 0, Update Result " + result
+                        + ") without this update's image or link: the delivery was interrupted", null);
+            }
+        }, worker);
     }
 
     /**
@@ -320,6 +386,9 @@ public final class FirmwareUpdates implements AutoCloseable {
     private void failStalled() {
         try {
             Instant limit = clock.instant().minus(stallTimeout);
+            if (!upSince.isBefore(limit)) {
+                return; // not up for a whole stall timeout yet: devices may not have told this server anything
+            }
             for (Update update : jdbc.query(SELECT + " WHERE status NOT IN ('succeeded', 'failed') AND changed_at < ?",
                     FirmwareUpdates::map, limit)) {
                 fail(update.id(), update.endpoint(), "stalled in " + update.status() + " for more than " + stallTimeout,

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -53,8 +54,10 @@ import org.lwm2mfleet.server.firmware.FirmwareImages;
 import org.lwm2mfleet.server.firmware.FirmwareInventory;
 import org.lwm2mfleet.server.firmware.FirmwareResource;
 import org.lwm2mfleet.server.firmware.FirmwareUpdates;
+import org.lwm2mfleet.server.firmware.LinkAccess;
 import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
+import org.lwm2mfleet.server.lwm2m.Reachability;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
 import org.lwm2mfleet.server.lwm2m.ReportingBridge;
 import org.lwm2mfleet.server.lwm2m.ServerIdentity;
@@ -177,11 +180,7 @@ public final class FleetServer implements AutoCloseable {
         // Firmware: images on disk, downloads over the server's own CoAP(S) endpoints, per-device updates.
         FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),
                 config.firmwareMaxBytes(), clock);
-        java.util.function.Predicate<String> reachable = endpoint -> {
-            var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
-            return registration != null
-                    && (!registration.usesQueueMode() || leshan.getPresenceService().isClientAwake(registration));
-        };
+        Reachability reachable = new Reachability(leshan.getRegistrationService(), leshan.getPresenceService());
         FirmwareUpdates firmwareUpdates = new FirmwareUpdates(database.jdbc(), firmwareImages, devices, operations,
                 events, clock, (registration, scheme) -> downloadBase(registration, scheme, config,
                         scheme.equals("coaps") ? leshan.getEndpoint(Protocol.COAPS).getURI().getPort()
@@ -196,11 +195,8 @@ public final class FleetServer implements AutoCloseable {
         for (var provider : leshan.getEndpointsProvider()) {
             if (provider instanceof CaliforniumServerEndpointsProvider californium) {
                 californium.getCoapServer().add(new DownloadResource(firmwareUpdates::grantForToken,
-                        (endpoint, requester) -> {
-                            var registration = leshan.getRegistrationService().getByEndpoint(endpoint);
-                            return registration != null
-                                    && registration.getClientTransportData().getIdentity().equals(requester);
-                        }));
+                        new LinkAccess(leshan.getRegistrationService(), securityStore),
+                        californium.getCoapServer().getConfig().get(CoapConfig.PREFERRED_BLOCK_SIZE), meters, events));
             }
         }
         leshan.getObservationService().addListener(reporting);

@@ -88,9 +88,16 @@ public final class TestServer implements AutoCloseable {
 
     /** Stops the server and starts a new one on the same data folder and the same ports, as devices expect. */
     public void restart() throws Exception {
+        restart(() -> {
+        });
+    }
+
+    /** {@link #restart()}, running {@code whileStopped} between the stop and the start. */
+    public void restart(Runnable whileStopped) throws Exception {
         config = config.toBuilder().httpPort(server.httpPort()).coapPort(server.coapPort())
                 .coapsPort(server.coapsPort()).build();
         server.close();
+        whileStopped.run();
         boot();
     }
 

@@ -53,6 +53,8 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     private volatile byte[] partial;
     private volatile String partialSha256;
     private volatile int resumedAtBlock;
+    private volatile java.util.concurrent.CompletableFuture<Void> downloadedGate;
+    private volatile boolean holdingDownloaded;
 
     /**
      * @param worker where downloads and installs run (never the CoAP thread that received the request)
@@ -77,6 +79,19 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
     /** Makes the next updates fail this way (tests, demos); {@link FirmwareFailure#NONE} to behave again. */
     public void injectFailure(FirmwareFailure failure) {
         this.failure = failure;
+    }
+
+    /**
+     * Tests: the next download, once all its bytes are in, waits until {@code gate} completes before saying
+     * Downloaded, so that a test can make that transition happen while the server is stopped.
+     */
+    public void holdDownloaded(java.util.concurrent.CompletableFuture<Void> gate) {
+        this.downloadedGate = gate;
+    }
+
+    /** Whether a download has all its bytes and waits for the gate of {@link #holdDownloaded}. */
+    public boolean holdingDownloaded() {
+        return holdingDownloaded;
     }
 
     /** Firmware Update Delivery Method (/5/0/9): 0 pull only, 1 push only, 2 both. */
@@ -163,6 +178,13 @@ public final class FirmwareUpdateObject extends SimulatedInstance {
             }
             partial = null;
             partialSha256 = null;
+            java.util.concurrent.CompletableFuture<Void> gate = downloadedGate;
+            if (gate != null) {
+                downloadedGate = null;
+                holdingDownloaded = true;
+                gate.join();
+                holdingDownloaded = false;
+            }
             accept(bytes, sha256);
             packageVersion = query(uri).getOrDefault("version", packageVersion);
         } catch (Exception e) {

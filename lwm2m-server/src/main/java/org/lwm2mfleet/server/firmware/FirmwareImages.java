@@ -49,6 +49,22 @@ public final class FirmwareImages {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + folder, e);
         }
+        removeInterruptedUploads();
+    }
+
+    /**
+     * An upload cut short by a crash or a stop leaves its temporary file (the {@code finally} of {@link #upload} never
+     * ran): at start no upload is under way in this data folder, so every one left is garbage.
+     */
+    private void removeInterruptedUploads() {
+        try (var parts = Files.newDirectoryStream(folder, "upload-*.part")) {
+            for (Path part : parts) {
+                Files.deleteIfExists(part);
+                LOG.info("removed interrupted firmware upload {}", part.getFileName());
+            }
+        } catch (IOException e) {
+            LOG.warn("could not remove interrupted firmware uploads in {}: {}", folder, e.toString());
+        }
     }
 
     /** @param declaredLength the Content-Length, or -1 when the upload is chunked */
@@ -130,9 +146,14 @@ public final class FirmwareImages {
         return jdbc.queryOne(SELECT + " WHERE id = ?", FirmwareImages::map, id);
     }
 
+    /** Where the bytes of the image with this digest are. */
+    Path fileOf(String sha256) {
+        return folder.resolve(sha256 + ".bin");
+    }
+
     /**
-     * The image's bytes. Images are limited in size, so a whole one fits in memory for a block-wise transfer; the
-     * last few are kept, since every block of a download asks again.
+     * The image's bytes, for a push (a Block1 write carries the whole body). Downloads do not come here: they read
+     * one block at a time from {@link #fileOf}. The last few pushed images are kept, for a push campaign.
      */
     public byte[] bytes(long id) {
         synchronized (recent) {
@@ -142,7 +163,7 @@ public final class FirmwareImages {
             }
         }
         try {
-            byte[] bytes = Files.readAllBytes(folder.resolve(get(id).sha256() + ".bin"));
+            byte[] bytes = Files.readAllBytes(fileOf(get(id).sha256()));
             synchronized (recent) {
                 recent.put(id, bytes);
             }

@@ -60,7 +60,8 @@ public final class FirmwareResource {
         List<String> modelList = models == null ? List.of()
                 : Arrays.stream(models.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
         FirmwareImage image = images.upload(exchange.query("name"), exchange.query("version"), modelList,
-                exchange.request().getLength(), Content.Source.asInputStream(exchange.request()), "api");
+                exchange.request().getLength(), Content.Source.asInputStream(exchange.request()),
+                exchange.principal().actor());
         exchange.response().getHeaders().put("Location", "/api/v1/firmware/" + image.id());
         exchange.json(201, image);
     }

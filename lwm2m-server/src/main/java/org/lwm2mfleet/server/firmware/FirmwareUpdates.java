@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
@@ -24,6 +25,7 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.events.FleetEvent;
 import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.ops.Requester;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,13 @@ public final class FirmwareUpdates implements AutoCloseable {
     private final Duration stallTimeout;
     /** Whether a device is registered and awake. */
     private final java.util.function.Predicate<String> reachable;
+    /**
+     * Updates whose delivery (observe, read, write of the link or push) this process has under way: a device that
+     * registers meanwhile is not taken for one whose delivery a stopped server left half done.
+     */
+    private final java.util.Set<Long> delivering = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When this server started: the stall timeout counts only time in which the server could have listened. */
+    private final Instant upSince;
 
     /**
      * @param downloadBase {@code coap://host:port} or {@code coaps://host:port} of this server for a registration and
@@ -85,6 +94,7 @@ public final class FirmwareUpdates implements AutoCloseable {
         this.clock = clock;
         this.downloadBase = downloadBase;
         this.registrationOf = registrationOf;
+        this.upSince = clock.instant();
         // Only notifications of State or Update Result concern an update: the others (nearly all of them, on the
         // reporting hot path) are not even handed to this room's thread.
         events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && aboutObject5(e),
@@ -119,11 +129,17 @@ public final class FirmwareUpdates implements AutoCloseable {
         // Observe State and Update Result first, so that no transition is missed; then read the device's object 5
         // to choose the delivery: push (Block1 write of Package) for a push-only device (/5/0/9 = 1), else the
         // download link in Package URI, over a protocol the device supports (/5/0/8).
-        operations.observe(endpoint, List.of(STATE), null, null)
-                .thenCompose(x -> operations.observe(endpoint, List.of(RESULT), null, null))
-                .thenCompose(x -> operations.read(endpoint, "/5/0", null).handle((object5, error) -> error == null
-                        ? object5 : Map.<String, Object>of()))
-                .thenCompose(object5 -> {
+        // The operation log names who asked: the delivery is the caller's (an operator, a token, a campaign's
+        // server), the observations and reads the update needs for itself are the server's. Each step says so
+        // itself, since the steps run on whichever thread completed the one before.
+        String caller = Requester.current();
+        delivering.add(id);
+        Requester.as(Requester.SERVER, () -> operations.observe(endpoint, List.of(STATE), null, null))
+                .thenCompose(x -> Requester.as(Requester.SERVER,
+                        () -> operations.observe(endpoint, List.of(RESULT), null, null)))
+                .thenCompose(x -> Requester.as(Requester.SERVER, () -> operations.read(endpoint, "/5/0", null))
+                        .handle((object5, error) -> error == null ? object5 : Map.<String, Object>of()))
+                .thenCompose(object5 -> Requester.as(caller, () -> {
                     if (Integer.valueOf(1).equals(intValue(object5, "/5/0/9"))) {
                         worker.execute(() -> move(get(id), "downloading", "pushing the image (Block1)"));
                         return operations.writeBytes(endpoint, "/5/0/0", images.bytes(imageId));
@@ -132,8 +148,9 @@ public final class FirmwareUpdates implements AutoCloseable {
                     String uri = downloadBase.apply(registration, scheme) + "/fw/" + token + query;
                     return operations.write(endpoint, "/5/0/1", Json.MAPPER.createObjectNode().put("value", uri),
                             false, null);
-                })
+                }))
                 .whenCompleteAsync((x, error) -> {
+                    delivering.remove(id);
                     if (error != null) {
                         fail(id, endpoint, "could not start: " + cause(error).getMessage(), null);
                     } else {
@@ -149,6 +166,12 @@ public final class FirmwareUpdates implements AutoCloseable {
         int code = registered.equals("coaps") ? 1 : 0;
         if (supported == null || supported.contains(code)) {
             return registered;
+        }
+        if (code == 1 && supported.contains(0)) {
+            // The link of a DTLS device is served over DTLS only (DownloadResource): a coap:// link would be refused.
+            throw new FleetException(ProblemType.DEVICE_REFUSED, null, "the device registered over DTLS but"
+                    + " downloads only over plain CoAP (Firmware Update Protocol Support is " + supported
+                    + "); its download link is served over CoAPS only");
         }
         if (supported.contains(1 - code)) {
             return code == 1 ? "coap" : "coaps";
@@ -206,11 +229,15 @@ public final class FirmwareUpdates implements AutoCloseable {
                 }, id);
     }
 
-    /** What a download token gives access to, while its update is under way. */
+    /**
+     * What a download token gives access to, while its update is under way: the device and the image's file. No image
+     * byte is read here; the download resource reads one block at a time, after checking who asks.
+     */
     public Optional<DownloadResource.Grant> grantForToken(String token) {
-        return jdbc.queryOne("SELECT endpoint, image_id FROM firmware_updates WHERE token = ? AND status IN"
+        return jdbc.queryOne("SELECT u.endpoint, i.sha256, i.size_bytes FROM firmware_updates u"
+                + " JOIN firmware_images i ON i.id = u.image_id WHERE u.token = ? AND u.status IN"
                 + " ('pending', 'downloading')", row -> new DownloadResource.Grant(row.getString("endpoint"),
-                        images.bytes(row.getLong("image_id"))), token);
+                        images.fileOf(row.getString("sha256")), row.getLong("size_bytes")), token);
     }
 
     private static boolean aboutObject5(FleetEvent event) {
@@ -246,8 +273,9 @@ public final class FirmwareUpdates implements AutoCloseable {
         switch (state) {
         case 1 -> move(update, "downloading", "State 1: downloading");
         case 2 -> {
-            if (move(update, "downloaded", "State 2: downloaded")) {
-                move(update, "updating", "Update executed");
+            move(update, "downloaded", "State 2: downloaded");
+            // Also from 'downloaded' itself: a server stopped between the two steps executes Update after its restart.
+            if (move(update, "updating", "Update executed")) {
                 operations.execute(update.endpoint(), "/5/0/2", null).whenCompleteAsync((x, error) -> {
                     // A device may reboot before its answer leaves: no answer is not a failure, the registration
                     // (or the stall timeout) decides. A refusal is.
@@ -274,9 +302,63 @@ public final class FirmwareUpdates implements AutoCloseable {
         }
     }
 
-    /** After a reboot the device registers again: its /3/0/3 says whether the new firmware runs. */
+    /**
+     * After a reboot the device registers again: its /3/0/3 says whether the new firmware runs. A device that
+     * registers earlier in an update (after a restart of this server, which forgets registrations) may have moved on
+     * while nobody listened: its object 5 says where it is.
+     */
     private void onRegistered(FleetEvent event) {
-        active(event.endpoint()).filter(u -> u.status().equals("updating")).ifPresent(u -> confirm(u, true));
+        active(event.endpoint()).ifPresent(u -> {
+            if (u.status().equals("updating")) {
+                confirm(u, true);
+            } else if (!delivering.contains(u.id())) {
+                reconcile(u);
+            }
+        });
+    }
+
+    /**
+     * Reads State, Update Result and Package URI and takes up the update from there, instead of waiting for
+     * notifications of transitions that already happened: Downloaded executes Update, Downloading or Updating are
+     * followed, a failure this update caused fails it (a campaign retries), and an idle device that never got the
+     * link or the image (the server stopped in the middle of the delivery) fails it too. A device that cannot be
+     * read is left to its notifications and the stall timeout.
+     */
+    private void reconcile(Update update) {
+        String token = jdbc.queryOne("SELECT token FROM firmware_updates WHERE id = ?", row -> row.getString("token"),
+                update.id()).orElse("");
+        CompletableFuture<Map<String, Object>> read;
+        try {
+            read = Requester.as(Requester.SERVER, () -> operations.read(update.endpoint(), "/5/0", null));
+        } catch (FleetException e) {
+            LOG.info("firmware update not reconciled endpoint={} update={} reason={}", update.endpoint(), update.id(),
+                    e.getMessage());
+            return;
+        }
+        read.whenCompleteAsync((object5, error) -> {
+            Update current = get(update.id());
+            Integer state = error == null ? intValue(object5, STATE) : null;
+            if (state == null || current.status().equals("succeeded") || current.status().equals("failed")) {
+                if (error != null) {
+                    LOG.info("firmware update not reconciled endpoint={} update={} reason={}", update.endpoint(),
+                            update.id(), cause(error).getMessage());
+                }
+                return;
+            }
+            Integer result = intValue(object5, RESULT);
+            Map<?, ?> uri = resource(object5, "/5/0/1");
+            boolean linkWritten = uri != null && String.valueOf(uri.get("value")).contains("/fw/" + token);
+            LOG.info("firmware update reconciled endpoint={} update={} status={} state={} result={}",
+                    update.endpoint(), update.id(), current.status(), state, result);
+            if (state != 0) {
+                onState(current, state);
+            } else if (linkWritten && result != null && result >= 2) {
+                onResult(current, result);
+            } else if (!linkWritten) {
+                fail(update.id(), update.endpoint(), "the device is idle (State 0, Update Result " + result
+                        + ") without this update's image or link: the delivery was interrupted", null);
+            }
+        }, worker);
     }
 
     /**
@@ -304,6 +386,9 @@ public final class FirmwareUpdates implements AutoCloseable {
     private void failStalled() {
         try {
             Instant limit = clock.instant().minus(stallTimeout);
+            if (!upSince.isBefore(limit)) {
+                return; // not up for a whole stall timeout yet: devices may not have told this server anything
+            }
             for (Update update : jdbc.query(SELECT + " WHERE status NOT IN ('succeeded', 'failed') AND changed_at < ?",
                     FirmwareUpdates::map, limit)) {
                 fail(update.id(), update.endpoint(), "stalled in " + update.status() + " for more than " + stallTimeout,

@@ -143,6 +143,9 @@ public class ServerCommand {
     @Option(names = "--https-certificate", paramLabel = "PEM", description = "PEM certificate chain for HTTPS; goes with --https-key.")
     Path httpsCertificate;
 
+    @Option(names = "--audit-retention", defaultValue = "P365D", paramLabel = "DURATION", description = "How long audit log entries are kept; older ones are deleted at start and every hour, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration auditRetention;
+
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
@@ -159,6 +162,6 @@ public class ServerCommand {
 
     private AccessConfig accessConfig() {
         return new AccessConfig(adminPassword, passwordIterations, sessionIdleTimeout, sessionMaxAge, https,
-                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate);
+                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate, auditRetention);
     }
 }

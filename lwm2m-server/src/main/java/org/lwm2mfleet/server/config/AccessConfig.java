@@ -7,7 +7,7 @@ import java.time.Duration;
  * How people and integrators reach the HTTP side: the first admin's password, sessions, password hashing, HTTPS.
  *
  * @param adminPassword password of the first user {@code admin}, created when there is no user; null: a one-time
- *        password is generated, printed once and written to {@code <data-dir>/initial-admin-password}
+ *        password is generated and written to {@code <data-dir>/initial-admin-password} (never to the log)
  * @param passwordIterations PBKDF2 iterations for new password hashes
  * @param sessionIdleTimeout a browser session ends after this long without a request
  * @param sessionMaxAge a browser session ends this long after sign-in, whatever happens

@@ -116,7 +116,7 @@ public class ServerCommand {
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
-    @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the first user 'admin', created when there is no user (default: a one-time password printed once and written to <data-dir>/initial-admin-password). Prefer the environment variable LWM2M_FLEET_ADMIN_PASSWORD: command lines are visible to other users.")
+    @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the first user 'admin', created when there is no user (default: a one-time password written to <data-dir>/initial-admin-password, mode 600; the log names the file, never the password). Prefer the environment variable LWM2M_FLEET_ADMIN_PASSWORD: command lines are visible to other users.")
     String adminPassword;
 
     @Option(names = "--password-iterations", defaultValue = "600000", paramLabel = "N", description = "PBKDF2-HMAC-SHA256 iterations for new password hashes (default: ${DEFAULT-VALUE}).")

@@ -209,7 +209,7 @@ public final class FleetServer implements AutoCloseable {
         firstAdmin.ensure(users, config.access().adminPassword());
         ApiTokens tokens = new ApiTokens(database.jdbc(), clock);
         Sessions sessions = new Sessions(clock, config.access().sessionIdleTimeout(), config.access().sessionMaxAge());
-        AuditLog audit = new AuditLog(database.jdbc(), clock);
+        AuditLog audit = new AuditLog(database.jdbc(), clock, config.access().auditRetention(), Duration.ofHours(1));
 
         // Rules: reported values acting on devices through the same dispatcher as people, alerts, webhooks.
         Rules rules = new Rules(database.jdbc(), modelRepository, clock);
@@ -257,7 +257,7 @@ public final class FleetServer implements AutoCloseable {
                         org.lwm2mfleet.server.api.WebJars.handler(http), console)));
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry));
+                List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry, audit));
         new SystemResource(meters, server::endpoints).register(router);
         if (config.demo()) {
             // Demo only (not in the OpenAPI document): a gas event now, instead of waiting for the next one.

@@ -20,8 +20,8 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         Map<String, String> env = System.getenv();
         ServerCommand command = new ServerCommand();
-        CommandLine cli = new CommandLine(command)
-                .setDefaultValueProvider(new ConfigDefaultProvider(env, ConfigDefaultProvider.configFileFrom(args, env)));
+        ConfigDefaultProvider defaults = new ConfigDefaultProvider(env, ConfigDefaultProvider.configFileFrom(args, env));
+        CommandLine cli = new CommandLine(command).setDefaultValueProvider(defaults);
         try {
             cli.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
@@ -41,6 +41,7 @@ public final class Main {
         ServerConfig config;
         FleetServer server;
         try {
+            defaults.rejectUnknownKeys(cli.getCommandSpec());
             config = command.toConfig();
             server = FleetServer.start(config);
         } catch (InvalidConfigException | InvalidModelsException e) {

@@ -77,7 +77,8 @@ public final class AccessResource {
         Duration wait = throttle.wait(username, address);
         if (!wait.isZero()) {
             loginLockouts.increment();
-            audit.record(username, "sign-in", null, "locked", address);
+            // No password hash was spent on this attempt, so nothing limits how fast they come: counted, not a row each.
+            audit.refusedWhileLocked(username, address);
             long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
             exchange.response().getHeaders().put(HttpHeader.RETRY_AFTER, String.valueOf(seconds));
             throw new FleetException(ProblemType.TOO_MANY_ATTEMPTS, null,
@@ -86,7 +87,7 @@ public final class AccessResource {
         Optional<User> user = users.authenticate(username, password);
         if (user.isEmpty()) {
             loginFailures.increment();
-            boolean locked = throttle.failed(username, address);
+            boolean locked = throttle.failed(username, users.find(username).isPresent(), address);
             audit.record(username, "sign-in", null, locked ? "failed, now locked" : "failed", address);
             LOG.info("sign-in refused for user '{}' from {}", username, address);
             // The same words whether the user exists or not.

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes sure someone can sign in on a fresh installation, with no default password: user {@code admin} gets the
- * configured password, or a one-time password printed once and written to a file only this user can read, which
- * must be changed at first sign-in (and the file is then deleted).
+ * configured password, or a one-time password written to a file only this user can read (the log names the file,
+ * never the password), which must be changed at first sign-in (and the file is then deleted).
  */
 public final class FirstAdmin {
 
@@ -42,11 +42,12 @@ public final class FirstAdmin {
             return;
         }
         String password = randomPassword();
-        users.create(USERNAME, password, Role.ADMIN, true);
+        // The file first: a user whose password was never written anywhere would lock everyone out.
         write(password);
-        // Printed once, as promised to the person installing: the log is where they look on a first start.
-        LOG.warn("first start: sign in as '{}' with the one-time password {} (also in {}); it must be changed at"
-                + " first sign-in", USERNAME, password, passwordFile.toAbsolutePath());
+        users.create(USERNAME, password, Role.ADMIN, true);
+        // The log says where, never what: logs are shipped, kept and read by more people than the file's owner.
+        LOG.warn("first start: sign in as '{}' with the one-time password in {} (readable by this user only); it"
+                + " must be changed at first sign-in", USERNAME, passwordFile.toAbsolutePath());
     }
 
     /** The one-time password has served its purpose once its user has chosen their own. */

@@ -7,7 +7,7 @@ import java.time.Duration;
  * How people and integrators reach the HTTP side: the first admin's password, sessions, password hashing, HTTPS.
  *
  * @param adminPassword password of the first user {@code admin}, created when there is no user; null: a one-time
- *        password is generated, printed once and written to {@code <data-dir>/initial-admin-password}
+ *        password is generated and written to {@code <data-dir>/initial-admin-password} (never to the log)
  * @param passwordIterations PBKDF2 iterations for new password hashes
  * @param sessionIdleTimeout a browser session ends after this long without a request
  * @param sessionMaxAge a browser session ends this long after sign-in, whatever happens
@@ -17,12 +17,14 @@ import java.time.Duration;
  * @param httpsKey PEM private key for HTTPS (with {@code httpsCertificate}), or null
  * @param httpsCertificate PEM certificate chain for HTTPS, or null; with neither keystore nor PEM files a
  *        self-signed certificate is generated once into {@code <data-dir>/keys}
+ * @param auditRetention audit log entries older than this are deleted
  */
 public record AccessConfig(String adminPassword, int passwordIterations, Duration sessionIdleTimeout,
         Duration sessionMaxAge, boolean https, Path httpsKeystore, String httpsKeystorePassword, Path httpsKey,
-        Path httpsCertificate) {
+        Path httpsCertificate, Duration auditRetention) {
 
     public static final int DEFAULT_PASSWORD_ITERATIONS = 600_000;
+    public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(365);
 
     public AccessConfig {
         if (adminPassword != null && adminPassword.length() < 12) {
@@ -47,32 +49,40 @@ public record AccessConfig(String adminPassword, int passwordIterations, Duratio
         if ((httpsKeystore != null || httpsKey != null) && !https) {
             throw new InvalidConfigException("https", "HTTPS key material is configured but --https is off");
         }
+        if (auditRetention == null || auditRetention.toHours() < 1) {
+            throw new InvalidConfigException("audit-retention", "must be at least 1 hour");
+        }
     }
 
     public static AccessConfig defaults() {
         return new AccessConfig(null, DEFAULT_PASSWORD_ITERATIONS, Duration.ofMinutes(30), Duration.ofHours(12),
-                false, null, null, null, null);
+                false, null, null, null, null, DEFAULT_AUDIT_RETENTION);
     }
 
     public AccessConfig withAdminPassword(String password) {
         return new AccessConfig(password, passwordIterations, sessionIdleTimeout, sessionMaxAge, https,
-                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate);
+                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate, auditRetention);
     }
 
     public AccessConfig withPasswordIterations(int iterations) {
         return new AccessConfig(adminPassword, iterations, sessionIdleTimeout, sessionMaxAge, https, httpsKeystore,
-                httpsKeystorePassword, httpsKey, httpsCertificate);
+                httpsKeystorePassword, httpsKey, httpsCertificate, auditRetention);
     }
 
     public AccessConfig withSessions(Duration idleTimeout, Duration maxAge) {
         return new AccessConfig(adminPassword, passwordIterations, idleTimeout, maxAge, https, httpsKeystore,
-                httpsKeystorePassword, httpsKey, httpsCertificate);
+                httpsKeystorePassword, httpsKey, httpsCertificate, auditRetention);
     }
 
     /** HTTPS with a keystore, PEM files, or (all null) a generated self-signed certificate. */
     public AccessConfig withHttps(Path keystore, String keystorePassword, Path key, Path certificate) {
         return new AccessConfig(adminPassword, passwordIterations, sessionIdleTimeout, sessionMaxAge, true, keystore,
-                keystorePassword, key, certificate);
+                keystorePassword, key, certificate, auditRetention);
+    }
+
+    public AccessConfig withAuditRetention(Duration retention) {
+        return new AccessConfig(adminPassword, passwordIterations, sessionIdleTimeout, sessionMaxAge, https,
+                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate, retention);
     }
 
     /** Never prints the passwords: configurations end up in logs and exception messages. */
@@ -81,6 +91,6 @@ public record AccessConfig(String adminPassword, int passwordIterations, Duratio
         return "AccessConfig[adminPassword=" + (adminPassword == null ? "none" : "***") + ", passwordIterations="
                 + passwordIterations + ", sessionIdleTimeout=" + sessionIdleTimeout + ", sessionMaxAge="
                 + sessionMaxAge + ", https=" + https + ", httpsKeystore=" + httpsKeystore + ", httpsKey=" + httpsKey
-                + ", httpsCertificate=" + httpsCertificate + "]";
+                + ", httpsCertificate=" + httpsCertificate + ", auditRetention=" + auditRetention + "]";
     }
 }

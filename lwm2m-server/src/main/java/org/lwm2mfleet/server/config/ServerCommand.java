@@ -116,7 +116,7 @@ public class ServerCommand {
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
-    @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the first user 'admin', created when there is no user (default: a one-time password printed once and written to <data-dir>/initial-admin-password). Prefer the environment variable LWM2M_FLEET_ADMIN_PASSWORD: command lines are visible to other users.")
+    @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the first user 'admin', created when there is no user (default: a one-time password written to <data-dir>/initial-admin-password, mode 600; the log names the file, never the password). Prefer the environment variable LWM2M_FLEET_ADMIN_PASSWORD: command lines are visible to other users.")
     String adminPassword;
 
     @Option(names = "--password-iterations", defaultValue = "600000", paramLabel = "N", description = "PBKDF2-HMAC-SHA256 iterations for new password hashes (default: ${DEFAULT-VALUE}).")
@@ -143,6 +143,9 @@ public class ServerCommand {
     @Option(names = "--https-certificate", paramLabel = "PEM", description = "PEM certificate chain for HTTPS; goes with --https-key.")
     Path httpsCertificate;
 
+    @Option(names = "--audit-retention", defaultValue = "P365D", paramLabel = "DURATION", description = "How long audit log entries are kept; older ones are deleted at start and every hour, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration auditRetention;
+
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
@@ -159,6 +162,6 @@ public class ServerCommand {
 
     private AccessConfig accessConfig() {
         return new AccessConfig(adminPassword, passwordIterations, sessionIdleTimeout, sessionMaxAge, https,
-                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate);
+                httpsKeystore, httpsKeystorePassword, httpsKey, httpsCertificate, auditRetention);
     }
 }

@@ -71,4 +71,59 @@ class ServerCommandTest {
         assertThat(out.toString()).contains("--http-port", "--coap-port", "--coaps-port", "--data-dir", "--demo",
                 "LWM2M_FLEET_");
     }
+
+    private void checkKeys(Map<String, String> env, String... args) {
+        ServerCommand command = new ServerCommand();
+        ConfigDefaultProvider defaults = new ConfigDefaultProvider(env, ConfigDefaultProvider.configFileFrom(args, env));
+        CommandLine cli = new CommandLine(command).setDefaultValueProvider(defaults);
+        cli.parseArgs(args);
+        defaults.rejectUnknownKeys(cli.getCommandSpec());
+    }
+
+    @Test
+    void anUnknownKeyInTheConfigFileStopsTheStartNamingIt() throws Exception {
+        Path file = dir.resolve("fleet.properties");
+        Files.writeString(file, "http-port=1111\nhtp-port=2222\n");
+
+        assertThatThrownBy(() -> checkKeys(Map.of(), "--config", file.toString()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("'htp-port' in config file " + file)
+                .hasMessageContaining("did you mean 'http-port'?")
+                .hasMessageNotContaining("'http-port' in");
+    }
+
+    @Test
+    void anUnknownLwm2mFleetVariableStopsTheStartNamingIt() {
+        Map<String, String> env = Map.of("LWM2M_FLEET_COAP_PORT", "4444", "LWM2M_FLEET_TELEMETRY_RETENTON", "P1D",
+                "LWM2M_FLEET_TOKEN", "a bench token", "PATH", "/usr/bin", "OTHER_FLEET_X", "1");
+
+        assertThatThrownBy(() -> checkKeys(env)).isInstanceOf(InvalidConfigException.class)
+                .hasMessage("unknown configuration key: environment variable 'LWM2M_FLEET_TELEMETRY_RETENTON'; did"
+                        + " you mean 'LWM2M_FLEET_TELEMETRY_RETENTION'? (see --help for the options)");
+    }
+
+    @Test
+    void everyOptionIsAKnownKeyInTheFileAndTheEnvironment() throws Exception {
+        CommandLine cli = new CommandLine(new ServerCommand());
+        StringBuilder file = new StringBuilder();
+        Map<String, String> env = new java.util.HashMap<>();
+        for (var option : cli.getCommandSpec().options()) {
+            String name = option.longestName().substring(2);
+            file.append(name).append("=x\n");
+            env.put("LWM2M_FLEET_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), "x");
+        }
+        Path path = dir.resolve("all.properties");
+        Files.writeString(path, file);
+        ConfigDefaultProvider defaults = new ConfigDefaultProvider(env, path);
+        defaults.rejectUnknownKeys(cli.getCommandSpec());
+        assertThat(env).containsKey("LWM2M_FLEET_AUDIT_RETENTION");
+    }
+
+    @Test
+    void auditRetentionDefaultsToAYearAndIsConfigurable() {
+        assertThat(parse(Map.of()).access().auditRetention()).isEqualTo(Duration.ofDays(365));
+        assertThat(parse(Map.of("LWM2M_FLEET_AUDIT_RETENTION", "P90D")).access().auditRetention())
+                .isEqualTo(Duration.ofDays(90));
+        assertThatThrownBy(() -> parse(Map.of(), "--audit-retention", "PT1M")).hasMessageContaining("--audit-retention");
+    }
 }

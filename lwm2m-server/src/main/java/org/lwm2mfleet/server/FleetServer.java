@@ -216,7 +216,8 @@ public final class FleetServer implements AutoCloseable {
         AuditLog audit = new AuditLog(database.jdbc(), clock);
 
         // Rules: reported values acting on devices through the same dispatcher as people, alerts, webhooks.
-        Rules rules = new Rules(database.jdbc(), modelRepository, clock);
+        Rules rules = new Rules(database.jdbc(), modelRepository, clock,
+                new org.lwm2mfleet.server.rules.WebhookAddresses(config.webhookAllowPrivate()));
         Alerts alerts = new Alerts(database.jdbc(), events, clock);
         RuleEngine ruleEngine = new RuleEngine(rules, alerts, devices, dispatcher, operations, observations, audit,
                 events, clock, config.pendingExpiry(), config.webhookRetryDelay(), meters,

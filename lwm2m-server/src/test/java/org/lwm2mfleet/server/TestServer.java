@@ -88,8 +88,16 @@ public final class TestServer implements AutoCloseable {
 
     /** Stops the server and starts a new one on the same data folder and the same ports, as devices expect. */
     public void restart() throws Exception {
-        config = config.toBuilder().httpPort(server.httpPort()).coapPort(server.coapPort())
-                .coapsPort(server.coapsPort()).build();
+        restart(c -> {
+        });
+    }
+
+    /** Like {@link #restart()}, with {@code change} applied to the configuration. */
+    public void restart(Consumer<ServerConfig.Builder> change) throws Exception {
+        ServerConfig.Builder builder = config.toBuilder().httpPort(server.httpPort()).coapPort(server.coapPort())
+                .coapsPort(server.coapsPort());
+        change.accept(builder);
+        config = builder.build();
         server.close();
         boot();
     }

@@ -92,6 +92,9 @@ public class ServerCommand {
     @Option(names = "--webhook-retry-delay", defaultValue = "PT1S", paramLabel = "DURATION", description = "How long a rule's webhook waits before its second attempt when the receiver fails; each later wait doubles, five attempts in all, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration webhookRetryDelay;
 
+    @Option(names = "--webhook-allow-private", description = "Let rule webhooks call loopback, private, link-local, unique-local and multicast addresses (refused by default, at save and at each delivery).")
+    boolean webhookAllowPrivate;
+
     @Option(names = "--inventory-max-age", defaultValue = "PT24H", paramLabel = "DURATION", description = "How old a device's model and firmware version (read from /3/0) may be before its next registration reads them again; PT0S reads at every registration, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration inventoryMaxAge;
 
@@ -152,7 +155,7 @@ public class ServerCommand {
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .webhookRetryDelay(webhookRetryDelay).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
+                .webhookRetryDelay(webhookRetryDelay).webhookAllowPrivate(webhookAllowPrivate).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
                 .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig()).build();
     }

@@ -30,6 +30,7 @@ import java.time.Duration;
  * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  * @param webhookRetryDelay how long a rule's webhook waits before its second attempt (each later wait doubles)
+ * @param webhookAllowPrivate whether rule webhooks may call loopback, private, link-local and multicast addresses
  * @param inventoryMaxAge how old a device's model and firmware version may be before a registration reads them again
  * @param inventoryStormRate registrations per second (over the last 10 s) above which inventory reads wait, up to a
  *        minute, for the storm to pass; 0: any registration in the last 10 s
@@ -66,6 +67,7 @@ public record ServerConfig(
         Duration queueAwakeTime,
         Duration pendingExpiry,
         Duration webhookRetryDelay,
+        boolean webhookAllowPrivate,
         Duration inventoryMaxAge,
         int inventoryStormRate,
         long firmwareMaxBytes,
@@ -170,6 +172,7 @@ public record ServerConfig(
         b.queueAwakeTime = queueAwakeTime;
         b.pendingExpiry = pendingExpiry;
         b.webhookRetryDelay = webhookRetryDelay;
+        b.webhookAllowPrivate = webhookAllowPrivate;
         b.inventoryMaxAge = inventoryMaxAge;
         b.inventoryStormRate = inventoryStormRate;
         b.firmwareMaxBytes = firmwareMaxBytes;
@@ -207,6 +210,7 @@ public record ServerConfig(
         private Duration queueAwakeTime = Duration.ofSeconds(93);
         private Duration pendingExpiry = Duration.ofDays(1);
         private Duration webhookRetryDelay = Duration.ofSeconds(1);
+        private boolean webhookAllowPrivate;
         private Duration inventoryMaxAge = Duration.ofHours(24);
         private int inventoryStormRate = 20;
         private long firmwareMaxBytes = 64L * 1024 * 1024;
@@ -347,6 +351,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder webhookAllowPrivate(boolean allow) {
+            this.webhookAllowPrivate = allow;
+            return this;
+        }
+
         public Builder pendingExpiry(Duration expiry) {
             this.pendingExpiry = expiry;
             return this;
@@ -391,7 +400,7 @@ public record ServerConfig(
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, inventoryMaxAge,
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, webhookAllowPrivate, inventoryMaxAge,
                     inventoryStormRate, firmwareMaxBytes,
                     firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access);
         }

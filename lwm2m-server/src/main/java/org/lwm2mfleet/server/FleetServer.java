@@ -173,6 +173,8 @@ public final class FleetServer implements AutoCloseable {
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), events);
         ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock);
+        dispatcher.setLastKnown(endpoint -> telemetry.latest(endpoint).stream().map(TelemetryService::json).toList(),
+                clock);
 
         // Firmware: images on disk, downloads over the server's own CoAP(S) endpoints, per-device updates.
         FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),

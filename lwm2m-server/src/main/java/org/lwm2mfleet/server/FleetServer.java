@@ -140,6 +140,8 @@ public final class FleetServer implements AutoCloseable {
         DeviceService devices = new DeviceService(database.jdbc(), events, clock,
                 new CertificateCheck(identity.trustedCertificates(), clock));
         devices.markAllOffline();
+        // What an open plain-CoAP port let in and that has gone quiet does not stay for ever.
+        devices.scheduleUnprovisionedCleanup(config.unknownDeviceExpiry(), config.registrationCleanupPeriod());
         FleetSecurityStore securityStore = new FleetSecurityStore();
         securityStore.loadAll(devices.allCredentials());
         devices.addCredentialsListener(securityStore);

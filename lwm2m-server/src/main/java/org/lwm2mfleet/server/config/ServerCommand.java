@@ -56,6 +56,9 @@ public class ServerCommand {
     @Option(names = "--allow-unknown-coap", description = "Accept registrations over plain CoAP from endpoints that were never provisioned (on in demo mode).")
     boolean allowUnknownCoap;
 
+    @Option(names = "--unknown-device-expiry", defaultValue = "P7D", paramLabel = "DURATION", description = "How long a device that registered without being provisioned (--allow-unknown-coap, --demo) may stay offline before it is removed from the registry, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration unknownDeviceExpiry;
+
     @Option(names = "--models-dir", paramLabel = "DIR", description = "Folder of extra object definitions (DDF XML) loaded at start.")
     Path modelsDir;
 
@@ -149,7 +152,7 @@ public class ServerCommand {
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
-                .demo(demo).demoDevices(demoDevices).allowUnknownCoap(allowUnknownCoap).modelsDir(modelsDir)
+                .demo(demo).demoDevices(demoDevices).allowUnknownCoap(allowUnknownCoap).unknownDeviceExpiry(unknownDeviceExpiry).modelsDir(modelsDir)
                 .serverKey(serverKey).serverCertificate(serverCertificate).trustedCertificates(trustedCertificates)
                 .requestTimeout(requestTimeout).maxRequestBodyBytes(maxRequestBody)
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param demo start an in-process fleet of simulated devices and allow unknown devices over plain CoAP
  * @param demoDevices how many simulated devices demo mode starts (spread over every profile)
  * @param allowUnknownCoap accept registrations over plain CoAP from endpoints that were never provisioned
+ * @param unknownDeviceExpiry how long a device that registered without being provisioned may stay offline before it
+ *        is removed from the registry
  * @param modelsDir extra DDF files loaded at start, or null
  * @param serverKey PEM private key of the server (RPK and X.509), or null to use or generate one in {@code dataDir}
  * @param serverCertificate PEM certificate (chain) of the server, or null
@@ -55,6 +57,7 @@ public record ServerConfig(
         boolean demo,
         int demoDevices,
         boolean allowUnknownCoap,
+        Duration unknownDeviceExpiry,
         Path modelsDir,
         Path serverKey,
         Path serverCertificate,
@@ -100,6 +103,9 @@ public record ServerConfig(
         }
         if (maxRequestBodyBytes < 1024) {
             throw new InvalidConfigException("max-request-body", "must be at least 1024 bytes");
+        }
+        if (unknownDeviceExpiry == null || unknownDeviceExpiry.toMinutes() < 1) {
+            throw new InvalidConfigException("unknown-device-expiry", "must be at least 1 minute");
         }
         if (registrationCleanupPeriod == null || registrationCleanupPeriod.toSeconds() < 1) {
             throw new InvalidConfigException("registration-cleanup-period", "must be at least 1 s");
@@ -160,6 +166,7 @@ public record ServerConfig(
         b.demo = demo;
         b.demoDevices = demoDevices;
         b.allowUnknownCoap = allowUnknownCoap;
+        b.unknownDeviceExpiry = unknownDeviceExpiry;
         b.modelsDir = modelsDir;
         b.serverKey = serverKey;
         b.serverCertificate = serverCertificate;
@@ -198,6 +205,7 @@ public record ServerConfig(
         private boolean demo;
         private int demoDevices = 10;
         private boolean allowUnknownCoap;
+        private Duration unknownDeviceExpiry = Duration.ofDays(7);
         private Path modelsDir;
         private Path serverKey;
         private Path serverCertificate;
@@ -283,6 +291,11 @@ public record ServerConfig(
 
         public Builder allowUnknownCoap(boolean allow) {
             this.allowUnknownCoap = allow;
+            return this;
+        }
+
+        public Builder unknownDeviceExpiry(Duration expiry) {
+            this.unknownDeviceExpiry = expiry;
             return this;
         }
 
@@ -398,7 +411,7 @@ public record ServerConfig(
 
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                    databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
+                    databaseUrl, demo, demoDevices, allowUnknownCoap, unknownDeviceExpiry, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
                     telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, webhookAllowPrivate, inventoryMaxAge,
                     inventoryStormRate, firmwareMaxBytes,

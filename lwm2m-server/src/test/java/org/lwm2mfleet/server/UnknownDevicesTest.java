@@ -112,6 +112,31 @@ class UnknownDevicesTest {
         }
     }
 
+    @Test
+    void aDeviceStoredEarlierWithANameRestCannotAddressGoesOnceOffline() throws Exception {
+        Path data = dir.resolve("data");
+        try (TestServer server = TestServer.start(data)) {
+            assertThat(server.api().get("/health").status()).isEqualTo(200); // the schema is there
+        }
+        // As a registration stored it before names were checked.
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:h2:file:"
+                + data.toAbsolutePath().resolve("fleet"));
+                java.sql.PreparedStatement insert = db.prepareStatement("INSERT INTO devices (endpoint,"
+                        + " credentials_kind, created_at, status) VALUES (?, 'none', CURRENT_TIMESTAMP, 'OFFLINE')")) {
+            insert.setString(1, "../legacy\n");
+            insert.executeUpdate();
+        }
+        ShiftableClock clock = new ShiftableClock();
+        try (TestServer server = TestServer.start(data, clock, c -> c.registrationCleanupPeriod(Duration.ofSeconds(1)))) {
+            // Fresh (created now): kept, and listed, though no URL can name it.
+            assertThat(server.api().get("/api/v1/devices").json().get("items").findValuesAsText("endpoint"))
+                    .containsExactly("../legacy\n");
+            clock.advance(Duration.ofDays(8));
+            await().atMost(Duration.ofSeconds(15)).until(() -> server.api().get("/api/v1/devices").json()
+                    .get("items").isEmpty());
+        }
+    }
+
     private static SimulatedDevice start(TestServer server, Devices devices, String endpoint) {
         return devices.start(endpoint, Profile.ENVIRONMENT_SENSOR, server.server().coapUri(), DeviceSecurity.none());
     }

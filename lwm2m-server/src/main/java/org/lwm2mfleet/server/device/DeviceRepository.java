@@ -67,6 +67,15 @@ final class DeviceRepository {
                 stored.rpkPublicKey, stored.x509Certificate, endpoint) == 1;
     }
 
+    List<String> allEndpoints() {
+        return jdbc.query("SELECT endpoint FROM devices", row -> row.getString("endpoint"));
+    }
+
+    void markUnprovisioned(List<String> endpoints) {
+        jdbc.batch("UPDATE devices SET unprovisioned = TRUE WHERE endpoint = ?",
+                endpoints.stream().map(e -> new Object[] { e }).toList());
+    }
+
     /** Devices that registered unprovisioned, are offline, and were last heard of before {@code cutoff}. */
     List<String> staleUnprovisioned(Instant cutoff, int limit) {
         return jdbc.query("SELECT endpoint FROM devices WHERE unprovisioned AND status = ?"

@@ -192,6 +192,13 @@ public final class DeviceService implements AutoCloseable {
 
     /** Runs {@link #removeStaleUnprovisioned} every {@code period} until {@link #close}. */
     public void scheduleUnprovisionedCleanup(Duration expiry, Duration period) {
+        cleanup.execute(() -> {
+            try {
+                markUnaddressable();
+            } catch (RuntimeException e) {
+                LOG.warn("looking for devices with names REST cannot address failed", e);
+            }
+        });
         cleanup.scheduleWithFixedDelay(() -> {
             try {
                 removeStaleUnprovisioned(expiry);
@@ -199,6 +206,20 @@ public final class DeviceService implements AutoCloseable {
                 LOG.warn("removing stale unprovisioned devices failed, will retry", e);
             }
         }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Devices stored before registrations were held to the name rule (a {@code ../} or a line break in the name)
+     * cannot be deleted over REST: marked unprovisioned, they go like any unknown device that stays offline.
+     */
+    void markUnaddressable() {
+        List<String> unaddressable = repository.allEndpoints().stream().filter(e -> endpointProblem(e) != null)
+                .toList();
+        if (!unaddressable.isEmpty()) {
+            repository.markUnprovisioned(unaddressable);
+            LOG.warn("{} devices have names REST cannot address; they are removed once offline for the unknown-device"
+                    + " expiry", unaddressable.size());
+        }
     }
 
     /** What follows a device's deletion: its credentials, its live registration and the other rooms let go. */

@@ -20,6 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Promise;
@@ -59,12 +60,14 @@ public final class WebhookSender implements AutoCloseable {
         this.firstBackOff = firstBackOff;
         this.meters = meters;
         this.addresses = addresses;
-        QueuedThreadPool threads = new QueuedThreadPool(8, 1);
+        // DNS look-ups block a thread of this pool each (see resolve): room for some at once beside the I/O.
+        QueuedThreadPool threads = new QueuedThreadPool(32, 1);
         threads.setName("webhooks");
         threads.setDaemon(true);
         client.setExecutor(threads);
         client.setConnectTimeout(TIMEOUT.toMillis());
         client.setFollowRedirects(false); // a redirect would lead to an address nobody checked
+        client.setHttpCookieStore(new HttpCookieStore.Empty()); // one receiver's cookies are not the next delivery's
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "lwm2m-fleet"));
         client.setSocketAddressResolver(this::resolve);
         try {
@@ -77,14 +80,18 @@ public final class WebhookSender implements AutoCloseable {
     /** Jetty's resolver hook: resolve and check off the caller's thread (the rule evaluator must not wait on DNS). */
     private void resolve(String host, int port, Map<String, Object> context,
             Promise<List<InetSocketAddress>> promise) {
-        client.getExecutor().execute(() -> {
-            try {
-                List<InetAddress> checked = addresses.resolve(host);
-                promise.succeeded(checked.stream().map(a -> new InetSocketAddress(a, port)).toList());
-            } catch (WebhookAddresses.Refused | java.net.UnknownHostException e) {
-                promise.failed(e);
-            }
-        });
+        try {
+            client.getExecutor().execute(() -> {
+                try {
+                    List<InetAddress> checked = addresses.resolve(host);
+                    promise.succeeded(checked.stream().map(a -> new InetSocketAddress(a, port)).toList());
+                } catch (WebhookAddresses.Refused | java.net.UnknownHostException e) {
+                    promise.failed(e);
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            promise.failed(stopping);
+        }
     }
 
     /** Sends {@code body}; the future tells the final outcome, in words, and never fails. */

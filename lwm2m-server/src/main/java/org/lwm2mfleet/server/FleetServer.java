@@ -143,6 +143,8 @@ public final class FleetServer implements AutoCloseable {
         DeviceService devices = new DeviceService(database.jdbc(), events, clock,
                 new CertificateCheck(identity.trustedCertificates(), clock));
         devices.markAllOffline();
+        // What an open plain-CoAP port let in and that has gone quiet does not stay for ever.
+        devices.scheduleUnprovisionedCleanup(config.unknownDeviceExpiry(), config.registrationCleanupPeriod());
         FleetSecurityStore securityStore = new FleetSecurityStore();
         securityStore.loadAll(devices.allCredentials());
         devices.addCredentialsListener(securityStore);
@@ -176,6 +178,8 @@ public final class FleetServer implements AutoCloseable {
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), events);
         ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock);
+        dispatcher.setLastKnown(endpoint -> telemetry.latest(endpoint).stream().map(TelemetryService::json).toList(),
+                clock);
 
         // Firmware: images on disk, downloads over the server's own CoAP(S) endpoints, per-device updates.
         FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),
@@ -212,7 +216,8 @@ public final class FleetServer implements AutoCloseable {
         AuditLog audit = new AuditLog(database.jdbc(), clock, config.access().auditRetention(), Duration.ofHours(1));
 
         // Rules: reported values acting on devices through the same dispatcher as people, alerts, webhooks.
-        Rules rules = new Rules(database.jdbc(), modelRepository, clock);
+        Rules rules = new Rules(database.jdbc(), modelRepository, clock,
+                new org.lwm2mfleet.server.rules.WebhookAddresses(config.webhookAllowPrivate()));
         Alerts alerts = new Alerts(database.jdbc(), events, clock);
         RuleEngine ruleEngine = new RuleEngine(rules, alerts, devices, dispatcher, operations, observations, audit,
                 events, clock, config.pendingExpiry(), config.webhookRetryDelay(), meters,

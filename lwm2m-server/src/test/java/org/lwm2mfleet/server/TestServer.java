@@ -88,14 +88,28 @@ public final class TestServer implements AutoCloseable {
 
     /** Stops the server and starts a new one on the same data folder and the same ports, as devices expect. */
     public void restart() throws Exception {
-        restart(() -> {
+        restart(c -> {
+        }, () -> {
+        });
+    }
+
+    /** Like {@link #restart()}, with {@code change} applied to the configuration. */
+    public void restart(Consumer<ServerConfig.Builder> change) throws Exception {
+        restart(change, () -> {
         });
     }
 
     /** {@link #restart()}, running {@code whileStopped} between the stop and the start. */
     public void restart(Runnable whileStopped) throws Exception {
-        config = config.toBuilder().httpPort(server.httpPort()).coapPort(server.coapPort())
-                .coapsPort(server.coapsPort()).build();
+        restart(c -> {
+        }, whileStopped);
+    }
+
+    private void restart(Consumer<ServerConfig.Builder> change, Runnable whileStopped) throws Exception {
+        ServerConfig.Builder builder = config.toBuilder().httpPort(server.httpPort()).coapPort(server.coapPort())
+                .coapsPort(server.coapsPort());
+        change.accept(builder);
+        config = builder.build();
         server.close();
         whileStopped.run();
         boot();

@@ -204,6 +204,7 @@ public final class Exchange {
             body.put("field", problem.field());
         }
         body.put("instance", request.getHttpURI().getPath());
+        problem.extensions().forEach(body::putIfAbsent);
         if (problem.type() == ProblemType.PAYLOAD_TOO_LARGE) {
             // The rest of the body is not read: the connection cannot carry another request.
             response.getHeaders().put(HttpHeader.CONNECTION, "close");

@@ -56,6 +56,9 @@ public class ServerCommand {
     @Option(names = "--allow-unknown-coap", description = "Accept registrations over plain CoAP from endpoints that were never provisioned (on in demo mode).")
     boolean allowUnknownCoap;
 
+    @Option(names = "--unknown-device-expiry", defaultValue = "P7D", paramLabel = "DURATION", description = "How long a device that registered without being provisioned (--allow-unknown-coap, --demo) may stay offline before it is removed from the registry, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration unknownDeviceExpiry;
+
     @Option(names = "--models-dir", paramLabel = "DIR", description = "Folder of extra object definitions (DDF XML) loaded at start.")
     Path modelsDir;
 
@@ -91,6 +94,9 @@ public class ServerCommand {
 
     @Option(names = "--webhook-retry-delay", defaultValue = "PT1S", paramLabel = "DURATION", description = "How long a rule's webhook waits before its second attempt when the receiver fails; each later wait doubles, five attempts in all, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration webhookRetryDelay;
+
+    @Option(names = "--webhook-allow-private", description = "Let rule webhooks call loopback, private, link-local, unique-local and multicast addresses (refused by default, at save and at each delivery).")
+    boolean webhookAllowPrivate;
 
     @Option(names = "--inventory-max-age", defaultValue = "PT24H", paramLabel = "DURATION", description = "How old a device's model and firmware version (read from /3/0) may be before its next registration reads them again; PT0S reads at every registration, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration inventoryMaxAge;
@@ -149,13 +155,13 @@ public class ServerCommand {
     public ServerConfig toConfig() {
         return ServerConfig.builder(dataDir).bindAddress(bindAddress).httpPort(httpPort).coapAddress(coapAddress)
                 .coapPort(coapPort).coapsAddress(coapsAddress).coapsPort(coapsPort).databaseUrl(databaseUrl)
-                .demo(demo).demoDevices(demoDevices).allowUnknownCoap(allowUnknownCoap).modelsDir(modelsDir)
+                .demo(demo).demoDevices(demoDevices).allowUnknownCoap(allowUnknownCoap).unknownDeviceExpiry(unknownDeviceExpiry).modelsDir(modelsDir)
                 .serverKey(serverKey).serverCertificate(serverCertificate).trustedCertificates(trustedCertificates)
                 .requestTimeout(requestTimeout).maxRequestBodyBytes(maxRequestBody)
                 .registrationCleanupPeriod(registrationCleanupPeriod).telemetryRetention(telemetryRetention)
                 .telemetryBacklog(telemetryBacklog).queueAwakeTime(queueAwakeTime != null ? queueAwakeTime
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
-                .webhookRetryDelay(webhookRetryDelay).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
+                .webhookRetryDelay(webhookRetryDelay).webhookAllowPrivate(webhookAllowPrivate).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
                 .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig()).build();
     }

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param demo start an in-process fleet of simulated devices and allow unknown devices over plain CoAP
  * @param demoDevices how many simulated devices demo mode starts (spread over every profile)
  * @param allowUnknownCoap accept registrations over plain CoAP from endpoints that were never provisioned
+ * @param unknownDeviceExpiry how long a device that registered without being provisioned may stay offline before it
+ *        is removed from the registry
  * @param modelsDir extra DDF files loaded at start, or null
  * @param serverKey PEM private key of the server (RPK and X.509), or null to use or generate one in {@code dataDir}
  * @param serverCertificate PEM certificate (chain) of the server, or null
@@ -30,6 +32,7 @@ import java.time.Duration;
  * @param queueAwakeTime how long a queue-mode device listens after it last talked to the server
  * @param pendingExpiry how long an operation waits for a sleeping device before it fails
  * @param webhookRetryDelay how long a rule's webhook waits before its second attempt (each later wait doubles)
+ * @param webhookAllowPrivate whether rule webhooks may call loopback, private, link-local and multicast addresses
  * @param inventoryMaxAge how old a device's model and firmware version may be before a registration reads them again
  * @param inventoryStormRate registrations per second (over the last 10 s) above which inventory reads wait, up to a
  *        minute, for the storm to pass; 0: any registration in the last 10 s
@@ -54,6 +57,7 @@ public record ServerConfig(
         boolean demo,
         int demoDevices,
         boolean allowUnknownCoap,
+        Duration unknownDeviceExpiry,
         Path modelsDir,
         Path serverKey,
         Path serverCertificate,
@@ -66,6 +70,7 @@ public record ServerConfig(
         Duration queueAwakeTime,
         Duration pendingExpiry,
         Duration webhookRetryDelay,
+        boolean webhookAllowPrivate,
         Duration inventoryMaxAge,
         int inventoryStormRate,
         long firmwareMaxBytes,
@@ -98,6 +103,9 @@ public record ServerConfig(
         }
         if (maxRequestBodyBytes < 1024) {
             throw new InvalidConfigException("max-request-body", "must be at least 1024 bytes");
+        }
+        if (unknownDeviceExpiry == null || unknownDeviceExpiry.toMinutes() < 1) {
+            throw new InvalidConfigException("unknown-device-expiry", "must be at least 1 minute");
         }
         if (registrationCleanupPeriod == null || registrationCleanupPeriod.toSeconds() < 1) {
             throw new InvalidConfigException("registration-cleanup-period", "must be at least 1 s");
@@ -158,6 +166,7 @@ public record ServerConfig(
         b.demo = demo;
         b.demoDevices = demoDevices;
         b.allowUnknownCoap = allowUnknownCoap;
+        b.unknownDeviceExpiry = unknownDeviceExpiry;
         b.modelsDir = modelsDir;
         b.serverKey = serverKey;
         b.serverCertificate = serverCertificate;
@@ -170,6 +179,7 @@ public record ServerConfig(
         b.queueAwakeTime = queueAwakeTime;
         b.pendingExpiry = pendingExpiry;
         b.webhookRetryDelay = webhookRetryDelay;
+        b.webhookAllowPrivate = webhookAllowPrivate;
         b.inventoryMaxAge = inventoryMaxAge;
         b.inventoryStormRate = inventoryStormRate;
         b.firmwareMaxBytes = firmwareMaxBytes;
@@ -195,6 +205,7 @@ public record ServerConfig(
         private boolean demo;
         private int demoDevices = 10;
         private boolean allowUnknownCoap;
+        private Duration unknownDeviceExpiry = Duration.ofDays(7);
         private Path modelsDir;
         private Path serverKey;
         private Path serverCertificate;
@@ -207,6 +218,7 @@ public record ServerConfig(
         private Duration queueAwakeTime = Duration.ofSeconds(93);
         private Duration pendingExpiry = Duration.ofDays(1);
         private Duration webhookRetryDelay = Duration.ofSeconds(1);
+        private boolean webhookAllowPrivate;
         private Duration inventoryMaxAge = Duration.ofHours(24);
         private int inventoryStormRate = 20;
         private long firmwareMaxBytes = 64L * 1024 * 1024;
@@ -282,6 +294,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder unknownDeviceExpiry(Duration expiry) {
+            this.unknownDeviceExpiry = expiry;
+            return this;
+        }
+
         public Builder modelsDir(Path dir) {
             this.modelsDir = dir;
             return this;
@@ -347,6 +364,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder webhookAllowPrivate(boolean allow) {
+            this.webhookAllowPrivate = allow;
+            return this;
+        }
+
         public Builder pendingExpiry(Duration expiry) {
             this.pendingExpiry = expiry;
             return this;
@@ -389,9 +411,9 @@ public record ServerConfig(
 
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
-                    databaseUrl, demo, demoDevices, allowUnknownCoap, modelsDir, serverKey, serverCertificate,
+                    databaseUrl, demo, demoDevices, allowUnknownCoap, unknownDeviceExpiry, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
-                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, inventoryMaxAge,
+                    telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, webhookAllowPrivate, inventoryMaxAge,
                     inventoryStormRate, firmwareMaxBytes,
                     firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access);
         }

@@ -52,8 +52,8 @@ final class DeviceRepository {
 
     /** Creates the row of a device that registered without being provisioned (plain CoAP, when allowed). */
     boolean insertIfAbsent(String endpoint, Instant now) {
-        boolean inserted = jdbc.update("INSERT INTO devices (endpoint, credentials_kind, created_at, status)"
-                + " SELECT ?, 'none', ?, ? WHERE NOT EXISTS (SELECT 1 FROM devices WHERE endpoint = ?)", endpoint, now,
+        boolean inserted = jdbc.update("INSERT INTO devices (endpoint, credentials_kind, created_at, status,"
+                + " unprovisioned) SELECT ?, 'none', ?, ?, TRUE WHERE NOT EXISTS (SELECT 1 FROM devices WHERE endpoint = ?)", endpoint, now,
                 DeviceStatus.OFFLINE.name(), endpoint) == 1;
         if (inserted) {
             insertSearchGrams(endpoint, null);
@@ -64,8 +64,31 @@ final class DeviceRepository {
     boolean updateCredentials(String endpoint, Credentials credentials) {
         StoredCredentials stored = StoredCredentials.of(credentials);
         return jdbc.update("UPDATE devices SET credentials_kind = ?, psk_identity = ?, psk_key = ?, rpk_public_key = ?,"
-                + " x509_certificate = ? WHERE endpoint = ?", stored.kind, stored.pskIdentity, stored.pskKey,
+                + " x509_certificate = ?, unprovisioned = FALSE WHERE endpoint = ?", stored.kind, stored.pskIdentity, stored.pskKey,
                 stored.rpkPublicKey, stored.x509Certificate, endpoint) == 1;
+    }
+
+    List<String> allEndpoints() {
+        return jdbc.query("SELECT endpoint FROM devices", row -> row.getString("endpoint"));
+    }
+
+    void markUnprovisioned(List<String> endpoints) {
+        jdbc.batch("UPDATE devices SET unprovisioned = TRUE WHERE endpoint = ?",
+                endpoints.stream().map(e -> new Object[] { e }).toList());
+    }
+
+    /** Devices that registered unprovisioned, are offline, and were last heard of before {@code cutoff}. */
+    List<String> staleUnprovisioned(Instant cutoff, int limit) {
+        return jdbc.query("SELECT endpoint FROM devices WHERE unprovisioned AND status = ?"
+                + " AND COALESCE(last_update, registered_at, created_at) < ? ORDER BY endpoint FETCH FIRST " + limit
+                + " ROWS ONLY", row -> row.getString("endpoint"), DeviceStatus.OFFLINE.name(), cutoff);
+    }
+
+    /** Deletes the device if it is still what {@link #staleUnprovisioned} found: it may have come back meanwhile. */
+    boolean deleteIfStaleUnprovisioned(String endpoint, Instant cutoff) {
+        return jdbc.update("DELETE FROM devices WHERE endpoint = ? AND unprovisioned AND status = ?"
+                + " AND COALESCE(last_update, registered_at, created_at) < ?", endpoint, DeviceStatus.OFFLINE.name(),
+                cutoff) == 1;
     }
 
     boolean delete(String endpoint) {

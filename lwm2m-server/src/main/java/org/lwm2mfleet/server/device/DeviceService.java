@@ -1,6 +1,8 @@
 package org.lwm2mfleet.server.device;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -48,6 +50,8 @@ public final class DeviceService implements AutoCloseable {
     private final List<CredentialsListener> credentialsListeners = new CopyOnWriteArrayList<>();
     private volatile LiveRegistrations liveRegistrations = endpoint -> {
     };
+    private final java.util.concurrent.ScheduledExecutorService cleanup = Executors
+            .newSingleThreadScheduledExecutor(DaemonThreads.named("unprovisioned-cleanup"));
     private final ExecutorService registryWriter = Executors.newSingleThreadExecutor(DaemonThreads.named("registry-writer"));
     /** Registration facts waiting for the registry writer, in arrival order. */
     private final Queue<Fact> facts = new ConcurrentLinkedQueue<>();
@@ -158,6 +162,69 @@ public final class DeviceService implements AutoCloseable {
         if (!repository.delete(endpoint)) {
             throw FleetException.notFound("no device with endpoint '" + endpoint + "'");
         }
+        deleted(endpoint);
+    }
+
+    /**
+     * Removes the devices that registered without being provisioned and have been offline, unheard of, for longer
+     * than {@code expiry}: what an open plain-CoAP port collects (typos, scanners, a one-off test) does not stay for
+     * ever. A device provisioned over REST, or whose credentials were set over REST, is never removed this way.
+     *
+     * @return how many were removed
+     */
+    public int removeStaleUnprovisioned(Duration expiry) {
+        Instant cutoff = clock.instant().minus(expiry);
+        int removed = 0;
+        List<String> stale;
+        do {
+            stale = repository.staleUnprovisioned(cutoff, 500);
+            for (String endpoint : stale) {
+                if (repository.deleteIfStaleUnprovisioned(endpoint, cutoff)) {
+                    deleted(endpoint);
+                    removed++;
+                }
+            }
+        } while (stale.size() == 500);
+        if (removed > 0) {
+            LOG.info("{} unprovisioned devices offline for more than {} removed", removed, expiry);
+        }
+        return removed;
+    }
+
+    /** Runs {@link #removeStaleUnprovisioned} every {@code period} until {@link #close}. */
+    public void scheduleUnprovisionedCleanup(Duration expiry, Duration period) {
+        cleanup.execute(() -> {
+            try {
+                markUnaddressable();
+            } catch (RuntimeException e) {
+                LOG.warn("looking for devices with names REST cannot address failed", e);
+            }
+        });
+        cleanup.scheduleWithFixedDelay(() -> {
+            try {
+                removeStaleUnprovisioned(expiry);
+            } catch (RuntimeException e) {
+                LOG.warn("removing stale unprovisioned devices failed, will retry", e);
+            }
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Devices stored before registrations were held to the name rule (a {@code ../} or a line break in the name)
+     * cannot be deleted over REST: marked unprovisioned, they go like any unknown device that stays offline.
+     */
+    void markUnaddressable() {
+        List<String> unaddressable = repository.allEndpoints().stream().filter(e -> endpointProblem(e) != null)
+                .toList();
+        if (!unaddressable.isEmpty()) {
+            repository.markUnprovisioned(unaddressable);
+            LOG.warn("{} devices have names REST cannot address; they are removed once offline for the unknown-device"
+                    + " expiry", unaddressable.size());
+        }
+    }
+
+    /** What follows a device's deletion: its credentials, its live registration and the other rooms let go. */
+    private void deleted(String endpoint) {
         notifyCredentials(endpoint, null);
         liveRegistrations.drop(endpoint);
         LOG.info("device deleted endpoint={}", endpoint);
@@ -360,6 +427,7 @@ public final class DeviceService implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        cleanup.shutdownNow();
         registryWriter.shutdown();
         registryWriter.awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -386,13 +454,25 @@ public final class DeviceService implements AutoCloseable {
         }
     }
 
+    /**
+     * What is wrong with an endpoint name, or null when it is one the registry takes: the rule for names given over
+     * REST and for names that devices register with. A name of dots only would be a path segment that URLs
+     * normalise away, so the device could never be addressed (nor deleted) over REST.
+     */
+    public static String endpointProblem(String endpoint) {
+        if (endpoint == null || !ENDPOINT.matcher(endpoint).matches() || endpoint.chars().allMatch(c -> c == '.')) {
+            return "must be 1 to 255 characters of letters, digits and . _ : @ + -, not only dots";
+        }
+        return null;
+    }
+
     private static NewDevice validate(NewDevice device) {
         if (device.endpoint() == null || device.endpoint().isBlank()) {
             throw FleetException.invalid("endpoint", "is required");
         }
-        if (!ENDPOINT.matcher(device.endpoint()).matches()) {
-            throw FleetException.invalid("endpoint",
-                    "must be 1 to 255 characters of letters, digits and . _ : @ + -");
+        String endpointProblem = endpointProblem(device.endpoint());
+        if (endpointProblem != null) {
+            throw FleetException.invalid("endpoint", endpointProblem);
         }
         if (device.credentials() == null) {
             throw FleetException.invalid("credentials", "is required");

@@ -8,17 +8,26 @@ public class FleetException extends RuntimeException {
 
     private final ProblemType type;
     private final String field;
+    /** RFC 9457 extension members added to the problem (e.g. the last known value of a sleeping device). */
+    private final java.util.Map<String, Object> extensions;
 
     public FleetException(ProblemType type, String field, String detail) {
+        this(type, field, detail, java.util.Map.of());
+    }
+
+    /** @param extensions members added to the problem+json body beside type, title, status, detail and field */
+    public FleetException(ProblemType type, String field, String detail, java.util.Map<String, Object> extensions) {
         super(detail);
         this.type = type;
         this.field = field;
+        this.extensions = java.util.Map.copyOf(extensions);
     }
 
     public FleetException(ProblemType type, String field, String detail, Throwable cause) {
         super(detail, cause);
         this.type = type;
         this.field = field;
+        this.extensions = java.util.Map.of();
     }
 
     public static FleetException invalid(String field, String detail) {
@@ -35,5 +44,9 @@ public class FleetException extends RuntimeException {
 
     public String field() {
         return field;
+    }
+
+    public java.util.Map<String, Object> extensions() {
+        return extensions;
     }
 }

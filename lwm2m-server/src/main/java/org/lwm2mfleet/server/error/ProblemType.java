@@ -17,6 +17,7 @@ public enum ProblemType {
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     CONFLICT(409, "Conflict"),
     DEVICE_NOT_REGISTERED(409, "Device not registered"),
+    DEVICE_ASLEEP(409, "Device asleep"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     DEVICE_REFUSED(422, "Device refused the request"),

@@ -11,6 +11,7 @@ import org.eclipse.leshan.server.registration.Registration;
 import org.eclipse.leshan.server.security.Authorizer;
 import org.eclipse.leshan.server.security.DefaultAuthorizer;
 import org.eclipse.leshan.servers.security.Authorization;
+import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.slf4j.Logger;
@@ -48,6 +49,10 @@ public final class FleetAuthorizer implements Authorizer {
     public Authorization isAuthorized(UplinkRequest<?> request, Registration registration, LwM2mPeer sender,
             EndpointUri endpointUri) {
         String endpoint = registration.getEndpoint();
+        if (request instanceof RegisterRequest && DeviceService.endpointProblem(endpoint) != null) {
+            // The name REST would refuse: stored, it could never be addressed or deleted over REST.
+            return refuse(request, endpoint, sender, "endpoint name " + DeviceService.endpointProblem(endpoint));
+        }
         Long lifetime = request instanceof RegisterRequest register ? register.getLifetime()
                 : request instanceof UpdateRequest update ? update.getLifeTimeInSec() : null;
         if (lifetime != null && (lifetime < 1 || lifetime > MAX_LIFETIME_SECONDS)) {
@@ -73,11 +78,27 @@ public final class FleetAuthorizer implements Authorizer {
     private Authorization refuse(UplinkRequest<?> request, String endpoint, LwM2mPeer sender, String reason) {
         String kind = request.getClass().getSimpleName().replace("Request", "").toLowerCase();
         String peer = PeerAddress.of(sender);
-        LOG.warn("{} refused endpoint={} peer={} security={} reason={}", kind, endpoint, peer,
+        LOG.warn("{} refused endpoint={} peer={} security={} reason={}", kind, printable(endpoint), peer,
                 PeerAddress.securityMode(sender), reason);
         meters.counter("lwm2m.registrations.refused", "request", kind).increment();
         events.publish(EventTypes.AUTHENTICATION_FAILED, endpoint,
                 Map.of("peer", peer, "reason", reason, "request", kind));
         return Authorization.declined();
+    }
+
+    /** The name as a log line can hold it: control characters escaped, so a name cannot forge log lines. */
+    static String printable(String endpoint) {
+        if (endpoint == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        endpoint.codePoints().limit(300).forEach(c -> {
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 }

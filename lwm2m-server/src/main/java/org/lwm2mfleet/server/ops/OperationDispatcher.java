@@ -1,13 +1,19 @@
 package org.lwm2mfleet.server.ops;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 import org.eclipse.leshan.server.LeshanServer;
 import org.eclipse.leshan.server.registration.Registration;
 import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.error.ProblemType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -24,6 +30,8 @@ public final class OperationDispatcher {
     private final DeviceOperations operations;
     private final LeshanServer server;
     private PendingOperations pending;
+    private volatile Function<String, List<Map<String, Object>>> lastKnown = endpoint -> List.of();
+    private volatile Clock clock = Clock.systemUTC();
 
     public OperationDispatcher(DeviceOperations operations, LeshanServer server) {
         this.operations = operations;
@@ -34,14 +42,58 @@ public final class OperationDispatcher {
         this.pending = pending;
     }
 
+    /**
+     * @param lastKnown the newest reported value of each path of a device, as {@code path}, {@code time},
+     *        {@code value}, {@code type} (the telemetry's latest points)
+     * @param clock to tell how old a last known value is
+     */
+    public void setLastKnown(Function<String, List<Map<String, Object>>> lastKnown, Clock clock) {
+        this.lastKnown = lastKnown;
+        this.clock = clock;
+    }
+
     public Submission submit(OperationRequest request, java.time.Duration expiresIn) {
+        return submit(request, expiresIn, true);
+    }
+
+    /**
+     * @param mayQueue whether the caller may leave a pending operation for a sleeping device; one who may not (a
+     *        viewer, who creates nothing) gets a 409 saying the device sleeps, with the last known values instead
+     */
+    public Submission submit(OperationRequest request, java.time.Duration expiresIn, boolean mayQueue) {
         Registration registration = server.getRegistrationService().getByEndpoint(request.endpoint());
         if (registration != null && registration.usesQueueMode()
                 && !server.getPresenceService().isClientAwake(registration)) {
             check(request); // refuse what could never be sent before storing it
+            if (!mayQueue) {
+                throw asleep(request);
+            }
             return new Submission(null, pending.enqueue(request, expiresIn));
         }
         return new Submission(run(request), null);
+    }
+
+    /** The 409 for a request that would have to wait for the device: with what the server last heard of the paths. */
+    private FleetException asleep(OperationRequest request) {
+        List<String> paths = request.operation().equals("read-composite") ? paths(request.body())
+                : request.operation().equals("discover") ? List.of() : List.of(request.path());
+        Instant now = clock.instant();
+        List<Map<String, Object>> known = new ArrayList<>();
+        for (Map<String, Object> point : lastKnown.apply(request.endpoint())) {
+            String path = String.valueOf(point.get("path"));
+            if (paths.stream().anyMatch(p -> path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/"))) {
+                Map<String, Object> value = new LinkedHashMap<>(point);
+                if (point.get("time") instanceof Instant at) {
+                    value.put("ageSeconds", Math.max(0, Duration.between(at, now).toSeconds()));
+                }
+                known.add(value);
+            }
+        }
+        String detail = "device '" + request.endpoint() + "' is asleep (queue mode); a viewer's " + request.operation()
+                + " does not wait for it to wake"
+                + (known.isEmpty() ? ", and the server holds no reported value of " + String.join(", ", paths)
+                        : ": lastKnown holds the newest value the device reported");
+        return new FleetException(ProblemType.DEVICE_ASLEEP, null, detail, Map.of("lastKnown", known));
     }
 
     /** Sends the request to the device now. */

@@ -89,7 +89,9 @@ public final class OperationsResource {
         if (operation.equals("execute")) {
             OperationDispatcher.arguments(body);
         }
-        OperationDispatcher.Submission submission = dispatcher.submit(request, expiresIn(exchange));
+        // A viewer may read an awake device but leaves nothing behind: no pending operation for a sleeping one.
+        boolean mayQueue = exchange.principal() != null && exchange.principal().role().includes(Role.OPERATOR);
+        OperationDispatcher.Submission submission = dispatcher.submit(request, expiresIn(exchange), mayQueue);
         if (submission.pendingId() != null) {
             exchange.response().getHeaders().put("Location", "/api/v1/operations/" + submission.pendingId());
             exchange.json(202, pending.get(submission.pendingId()));

@@ -110,7 +110,7 @@ public final class RuleEngine implements AutoCloseable {
         this.observations = observations;
         this.clock = clock;
         this.registered = registered;
-        WebhookSender webhooks = new WebhookSender(webhookBackOff, meters);
+        WebhookSender webhooks = new WebhookSender(webhookBackOff, meters, rules.webhookAddresses());
         subscriptions.add(webhooks);
         this.actions = new RuleActions(rules, alerts, devices, dispatcher, audit, webhooks, events, clock,
                 pendingExpiry, meters, evaluator);

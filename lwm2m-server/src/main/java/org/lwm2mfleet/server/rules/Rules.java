@@ -37,15 +37,28 @@ public final class Rules {
     private final Jdbc jdbc;
     private final LwM2mModelRepository models;
     private final Clock clock;
+    private final WebhookAddresses webhookAddresses;
 
+    /** Rules whose webhooks may only call public addresses. */
     public Rules(Jdbc jdbc, LwM2mModelRepository models, Clock clock) {
+        this(jdbc, models, clock, new WebhookAddresses(false));
+    }
+
+    /** @param webhookAddresses which addresses webhooks may call: checked at save and at each delivery */
+    public Rules(Jdbc jdbc, LwM2mModelRepository models, Clock clock, WebhookAddresses webhookAddresses) {
         this.jdbc = jdbc;
         this.models = models;
         this.clock = clock;
+        this.webhookAddresses = webhookAddresses;
+    }
+
+    WebhookAddresses webhookAddresses() {
+        return webhookAddresses;
     }
 
     public Stored create(JsonNode definition) {
         Rule rule = Rule.parse(0, definition, models);
+        webhookAddresses.check(rule);
         long id = jdbc.insert("INSERT INTO rules (name, enabled, definition, created_at, updated_at)"
                 + " VALUES (?, ?, ?, ?, ?)", rule.name(), rule.enabled(), definition.toString(),
                 Jdbc.timestamp(clock.instant()), Jdbc.timestamp(clock.instant()));
@@ -55,6 +68,7 @@ public final class Rules {
     public Stored replace(long id, JsonNode definition) {
         keepSecrets(get(id).json(), definition);
         Rule rule = Rule.parse(id, definition, models);
+        webhookAddresses.check(rule);
         if (jdbc.update("UPDATE rules SET name = ?, enabled = ?, definition = ?, updated_at = ? WHERE id = ?",
                 rule.name(), rule.enabled(), definition.toString(), Jdbc.timestamp(clock.instant()), id) == 0) {
             throw FleetException.notFound("no rule " + id);

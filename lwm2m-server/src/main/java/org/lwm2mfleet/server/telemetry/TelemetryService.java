@@ -142,7 +142,8 @@ public final class TelemetryService implements AutoCloseable {
         retentionJob.shutdownNow();
     }
 
-    static Map<String, Object> json(Latest latest) {
+    /** A newest point as the API shows it: path, time, value (typed), type. */
+    public static Map<String, Object> json(Latest latest) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("path", latest.path());
         json.put("time", latest.time());

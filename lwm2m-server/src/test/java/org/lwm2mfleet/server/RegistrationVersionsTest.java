@@ -133,6 +133,25 @@ class RegistrationVersionsTest {
         assertThat(read.json().get("name").asText()).isEqualTo("Sensor Value");
     }
 
+    @Test
+    void formatsA11DeviceDidNotAnnounceAreRefusedAtOnce() {
+        // A 1.1 device that announces its formats (ct on the root link): TLV only.
+        CoapResponse response = register("tlv-only", "lwm2m=1.1",
+                "</>;rt=\"oma.lwm2m\";ct=11542,</1/0>,</3/0>,</3303>;ver=1.1,</3303/0>");
+        assertThat(response.getCode()).as(response.getResponseText()).isEqualTo(ResponseCode.CREATED);
+        RegistryLifecycleTest.awaitStatus(server, "tlv-only", "online");
+
+        Api.Reply senml = server.api().get("/api/v1/devices/tlv-only/objects/3303/0/5700?format=senml-json");
+        DeviceOperationsTest.assertProblem(senml, 400, "format");
+        assertThat(senml.json().get("detail").asText()).contains("SENML_JSON").contains("TLV");
+        Api.Reply composite = server.api().post("/api/v1/devices/tlv-only/composite:read",
+                "{\"paths\": [\"/3303/0/5700\"]}");
+        DeviceOperationsTest.assertProblem(composite, 400, "format");
+        // What it announced, and what 1.1 makes mandatory, are still asked for.
+        Api.Reply text = server.api().get("/api/v1/devices/tlv-only/objects/3303/0/5700?format=text");
+        assertThat(text.status()).as(text.text()).isEqualTo(200);
+    }
+
     private static CoapResponse register(String endpoint, String lwm2m, String links) {
         Request request = Request.newPost();
         request.setURI("coap://127.0.0.1:" + server.server().coapPort() + "/rd");

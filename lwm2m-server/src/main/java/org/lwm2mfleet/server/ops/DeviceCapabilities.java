@@ -5,6 +5,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.eclipse.leshan.core.LwM2m.LwM2mVersion;
+import org.eclipse.leshan.core.link.Link;
+import org.eclipse.leshan.core.link.attributes.Attributes;
 import org.eclipse.leshan.core.request.BindingMode;
 import org.eclipse.leshan.core.request.ContentFormat;
 import org.eclipse.leshan.server.registration.Registration;
@@ -45,7 +47,8 @@ final class DeviceCapabilities {
 
     /**
      * Refuses a content format the device cannot take: one its version does not have, or, from LwM2M 1.1 (where a
-     * device announces its formats in the registration's {@code ct}), one it did not announce.
+     * device may announce its formats with {@code ct} on the root link), one it did not announce when it announced
+     * any.
      *
      * @param format the format the request asks for, or null to let the device choose
      */
@@ -61,7 +64,7 @@ final class DeviceCapabilities {
             }
             return;
         }
-        Set<ContentFormat> announced = registration.getSupportedContentFormats();
+        Set<ContentFormat> announced = announcedFormats(registration);
         if (announced != null && !announced.contains(format)) {
             throw FleetException.invalid("format", format.getName() + " is not among the content formats device '"
                     + registration.getEndpoint() + "' announced (LwM2M " + registration.getLwM2mVersion() + "): "
@@ -81,7 +84,7 @@ final class DeviceCapabilities {
             checkFormat(registration, requested);
             return requested;
         }
-        Set<ContentFormat> announced = registration.getSupportedContentFormats();
+        Set<ContentFormat> announced = announcedFormats(registration);
         if (announced == null || announced.contains(ContentFormat.SENML_CBOR)) {
             return ContentFormat.SENML_CBOR;
         }
@@ -91,6 +94,23 @@ final class DeviceCapabilities {
         throw FleetException.invalid("format", "composite operations need SenML CBOR or SenML JSON, and device '"
                 + registration.getEndpoint() + "' (LwM2M " + registration.getLwM2mVersion() + ") announced "
                 + names(announced));
+    }
+
+    /**
+     * The formats a 1.1 device announced with {@code ct} on its root link (with those 1.1 makes mandatory, as Leshan
+     * adds them), or null when it announced none: {@code ct} is optional, and devices that omit it (Leshan's own
+     * client among them) do take SenML, so no announcement means no restriction beyond the version's.
+     */
+    private static Set<ContentFormat> announcedFormats(Registration registration) {
+        Link[] links = registration.getObjectLinks();
+        if (links != null) {
+            for (Link link : links) {
+                if (link != null && link.getAttributes().get(Attributes.CT) != null) {
+                    return registration.getSupportedContentFormats();
+                }
+            }
+        }
+        return null;
     }
 
     private static boolean is10(Registration registration) {

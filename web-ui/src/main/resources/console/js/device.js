@@ -221,7 +221,7 @@ export function render(ctx) {
     }
     const byObject = new Map();
     for (const o of announced) {
-      if (!byObject.has(o.objectId)) byObject.set(o.objectId, { version: o.version, name: o.name, instances: [] });
+      if (!byObject.has(o.objectId)) byObject.set(o.objectId, { version: o.version, name: o.name, modelVersion: o.modelVersion, versionAssumed: o.versionAssumed, instances: [] });
       if (o.instanceId !== null && o.instanceId !== undefined) byObject.get(o.objectId).instances.push(o.instanceId);
     }
     fill(objects, [...byObject.entries()].map(([objectId, o]) => objectNode(objectId, o)));
@@ -232,6 +232,8 @@ export function render(ctx) {
     const details = h('details', { dataset: { object: objectId } },
       h('summary', {}, h('span', { class: 'name' }, o.name || 'Object ' + objectId), h('code', {}, '/' + objectId),
         o.version ? h('span', { class: 'muted small' }, 'v' + o.version) : null,
+        // The server lacks the announced version: it reads and writes with the nearest one it has.
+        o.versionAssumed ? h('span', { class: 'assumed small', title: `The server has no model of version ${o.version}; it uses version ${o.modelVersion}.` }, `model v${o.modelVersion} assumed`) : null,
         h('span', { class: 'muted small' }, `${o.instances.length} instance(s)`)),
       body);
     let opened = false;
@@ -239,7 +241,7 @@ export function render(ctx) {
       if (!details.open || opened) return;
       opened = true;
       try {
-        const m = await model(objectId, o.version);
+        const m = await model(objectId, o.modelVersion || o.version);
         details.title = m.description || '';
         fill(body,
           o.instances.map(i => instanceNode(objectId, i, m)),

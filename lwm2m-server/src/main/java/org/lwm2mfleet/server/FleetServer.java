@@ -228,11 +228,7 @@ public final class FleetServer implements AutoCloseable {
         Router router = new Router();
         new AccessResource(users, tokens, sessions, new LoginThrottle(clock), audit, firstAdmin, meters)
                 .register(router);
-        new DeviceResource(devices, (id, version) -> {
-            ObjectModel model = version == null ? modelRepository.getObjectModel(id)
-                    : modelRepository.getObjectModel(id, version);
-            return model == null ? null : model.name;
-        }).register(router);
+        new DeviceResource(devices, new org.lwm2mfleet.server.models.ModelCatalogue(models)).register(router);
         new OperationsResource(operations, dispatcher, pending, operationLog, observations, devices).register(router);
         new TelemetryResource(telemetry, devices).register(router);
         new FirmwareResource(firmwareImages, firmwareUpdates, inventory).register(router);

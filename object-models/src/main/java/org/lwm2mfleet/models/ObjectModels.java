@@ -23,7 +23,8 @@ import org.eclipse.leshan.core.model.ObjectModel;
 
 /**
  * The object models the server and the simulator share: the OMA registry definitions shipped in this module (newest
- * version of each object), the older versions that Leshan's core jar carries, and optionally an operator's folder.
+ * version of each object in {@code <id>.xml}, the registry's older versions in {@code <id>-<major>_<minor>.xml}), the
+ * older versions that Leshan's core jar carries, and optionally an operator's folder.
  */
 public final class ObjectModels {
 
@@ -33,14 +34,21 @@ public final class ObjectModels {
     private ObjectModels() {
     }
 
-    /** Every shipped model: registry definitions plus Leshan's older versions of the core objects. */
+    /**
+     * Every shipped model: registry definitions (every version the registry has) plus Leshan's older versions of the
+     * core objects.
+     */
     public static List<ObjectModel> all() {
         Map<String, ObjectModel> byIdAndVersion = new LinkedHashMap<>();
-        // Leshan's own models first so that a registry file of the same id and version wins.
+        // Later wins for the same id and version: the registry's older versions, then Leshan's own older core models
+        // (those Leshan's client and server are tested with), then the registry's newest definitions.
+        for (ObjectModel model : shipped(true)) {
+            byIdAndVersion.put(key(model), model);
+        }
         for (ObjectModel model : ObjectLoader.loadAllDefault()) {
             byIdAndVersion.put(key(model), model);
         }
-        for (ObjectModel model : shipped()) {
+        for (ObjectModel model : shipped(false)) {
             byIdAndVersion.put(key(model), model);
         }
         return new ArrayList<>(byIdAndVersion.values());
@@ -57,9 +65,19 @@ public final class ObjectModels {
 
     /** The registry definitions shipped in this module; any invalid file fails the call, by name. */
     static List<ObjectModel> shipped() {
+        List<ObjectModel> models = shipped(true);
+        models.addAll(shipped(false));
+        return models;
+    }
+
+    /** @param olderVersions the registry's older versions ({@code 3303-1_0.xml}) or else its newest ones */
+    private static List<ObjectModel> shipped(boolean olderVersions) {
         List<ObjectModel> models = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (String file : shippedFileNames()) {
+            if (isOlderVersionFile(file) != olderVersions) {
+                continue;
+            }
             try (InputStream in = ObjectModels.class.getResourceAsStream(DDF_FOLDER + file)) {
                 if (in == null) {
                     failures.add(file + ": listed in the index but missing");
@@ -117,6 +135,11 @@ public final class ObjectModels {
             cause = cause.getCause();
         }
         return cause == e ? e.getMessage() : e.getMessage() + " (" + cause.getMessage() + ")";
+    }
+
+    /** {@code 3303-1_0.xml} is Temperature 1.0 from the registry's version history; {@code 3303.xml} the newest. */
+    static boolean isOlderVersionFile(String file) {
+        return file.indexOf('-') > 0;
     }
 
     static List<String> shippedFileNames() {

@@ -44,6 +44,40 @@ class ObjectModelsTest {
     }
 
     @Test
+    void olderRegistryVersionsShipBesideTheNewest() {
+        List<ObjectModel> all = ObjectModels.all();
+        // IPSO devices announcing </3303/0> without ver announce Temperature 1.0 (TS 1.1 section 7.2.2).
+        assertThat(all.stream().filter(m -> m.id == 3303).map(m -> m.version)).containsExactlyInAnyOrder("1.0",
+                "1.1");
+        assertThat(all.stream().filter(m -> m.id == 20).map(m -> m.version)).contains("1.0", "2.0");
+        assertThat(all.stream().filter(m -> m.id == 3336).map(m -> m.version)).contains("1.0", "1.1");
+        // One model per id and version, whichever file it came from.
+        assertThat(all.stream().map(m -> m.id + "@" + m.version)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void everyOlderVersionFileHoldsTheObjectAndVersionItsNameSays() throws IOException {
+        List<String> older = ObjectModels.shippedFileNames().stream().filter(ObjectModels::isOlderVersionFile)
+                .toList();
+        assertThat(older).hasSizeGreaterThan(90);
+        for (String file : older) {
+            Path path = Path.of("src/main/resources/org/lwm2mfleet/models/ddf", file);
+            String name = file.substring(0, file.length() - ".xml".length());
+            int id = Integer.parseInt(name.substring(0, name.indexOf('-')));
+            String version = name.substring(name.indexOf('-') + 1).replace('_', '.');
+            try (var in = Files.newInputStream(path)) {
+                List<ObjectModel> models = org.eclipse.leshan.core.model.ObjectLoader.loadDdfFile(in, file);
+                assertThat(models).as(file).singleElement().satisfies(m -> {
+                    assertThat(m.id).isEqualTo(id);
+                    assertThat(m.version).isEqualTo(version);
+                });
+            } catch (org.eclipse.leshan.core.model.InvalidDDFFileException e) {
+                throw new AssertionError(file, e);
+            }
+        }
+    }
+
+    @Test
     void extraFolderAddsVendorObjects(@TempDir Path dir) throws IOException {
         String ddf = Files.readString(Path.of("src/main/resources/org/lwm2mfleet/models/ddf/3303.xml"))
                 .replace("<ObjectID>3303</ObjectID>", "<ObjectID>32769</ObjectID>")

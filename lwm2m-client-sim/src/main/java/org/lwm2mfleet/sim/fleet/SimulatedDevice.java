@@ -102,7 +102,12 @@ public final class SimulatedDevice {
         builder.setObjects(objects.enablers(
                 b.security.securityInstance(b.serverUri.toString(), SHORT_SERVER_ID), server, firmware));
         builder.setEndpointsProviders(endpoints.build());
-        builder.setRegistrationEngineFactory(engine);
+        builder.setRegistrationEngineFactory(b.lwm2m10 ? new Lwm2m10(engine) : engine);
+        if (b.lwm2m10) {
+            // Object links as a 1.0 client writes them (core objects' default versions are those of 1.0).
+            builder.setLinkFormatHelper(new org.eclipse.leshan.client.util.LinkFormatHelper(
+                    org.eclipse.leshan.core.LwM2m.LwM2mVersion.V1_0));
+        }
         if (b.sharedExecutor != null) {
             builder.setSharedExecutor(b.sharedExecutor);
         }
@@ -297,6 +302,7 @@ public final class SimulatedDevice {
         private Duration wakeInterval;
         private List<String> cipherSuites = List.of();
         private boolean reconnectOnUpdate;
+        private boolean lwm2m10;
 
         private Builder(String endpoint, Profile profile) {
             this.endpoint = Objects.requireNonNull(endpoint);
@@ -374,6 +380,12 @@ public final class SimulatedDevice {
          */
         public Builder reconnectOnUpdate(boolean reconnect) {
             this.reconnectOnUpdate = reconnect;
+            return this;
+        }
+
+        /** Registers as an LwM2M 1.0 device (default: 1.1, Leshan's version); see {@link Lwm2m10}. */
+        public Builder lwm2m10(boolean lwm2m10) {
+            this.lwm2m10 = lwm2m10;
             return this;
         }
 

@@ -11,6 +11,7 @@ import java.util.function.BiFunction;
 
 import org.lwm2mfleet.server.device.DeviceRegistration.AnnouncedObject;
 import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.models.ModelCatalogue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -113,8 +114,8 @@ final class DeviceJson {
         return json;
     }
 
-    /** @param objectName name of an announced object from the models, or null */
-    static Map<String, Object> detail(Device device, BiFunction<Integer, String, String> objectName) {
+    /** @param models the model used for an announced object and version, or null when the server has none */
+    static Map<String, Object> detail(Device device, BiFunction<Integer, String, ModelCatalogue.Choice> models) {
         Map<String, Object> json = summary(device);
         json.remove("lastUpdate");
         json.remove("lwm2mVersion");
@@ -141,7 +142,13 @@ final class DeviceJson {
             o.put("objectId", object.objectId());
             o.put("instanceId", object.instanceId());
             o.put("version", object.version());
-            o.put("name", objectName.apply(object.objectId(), object.version()));
+            ModelCatalogue.Choice model = models.apply(object.objectId(),
+                    object.version() == null ? "1.0" : object.version());
+            o.put("name", model == null ? null : model.model().name);
+            // The version of the model the server reads and writes this object with: the announced one, or the
+            // nearest it has when it lacks that one (versionAssumed).
+            o.put("modelVersion", model == null ? null : model.model().version);
+            o.put("versionAssumed", model != null && model.assumed());
             objects.add(o);
         }
         reg.put("objects", objects);

@@ -15,6 +15,7 @@ import org.lwm2mfleet.server.auth.Role;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
+import org.lwm2mfleet.server.models.ModelCatalogue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
@@ -29,12 +30,12 @@ public final class DeviceResource {
     private static final CsvMapper CSV = CsvMapper.builder().enable(CsvParser.Feature.TRIM_SPACES).build();
 
     private final DeviceService devices;
-    private final BiFunction<Integer, String, String> objectName;
+    private final BiFunction<Integer, String, ModelCatalogue.Choice> objectName;
 
-    /** @param objectName the model name of an object id and version, or null when unknown */
-    public DeviceResource(DeviceService devices, BiFunction<Integer, String, String> objectName) {
+    /** @param models the model the server uses for each announced object and version (and whether it is assumed) */
+    public DeviceResource(DeviceService devices, ModelCatalogue models) {
         this.devices = devices;
-        this.objectName = objectName;
+        this.objectName = models::choose;
     }
 
     public void register(Router router) {

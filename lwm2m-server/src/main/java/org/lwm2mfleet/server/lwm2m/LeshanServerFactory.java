@@ -12,7 +12,6 @@ import org.eclipse.leshan.core.endpoint.Protocol;
 import org.eclipse.leshan.core.model.ObjectModel;
 import org.eclipse.leshan.server.LeshanServer;
 import org.eclipse.leshan.server.LeshanServerBuilder;
-import org.eclipse.leshan.server.model.VersionedModelProvider;
 import org.eclipse.leshan.server.queue.StaticClientAwakeTimeProvider;
 import org.eclipse.leshan.server.registration.InMemoryRegistrationStore;
 import org.eclipse.leshan.server.security.Authorizer;
@@ -21,6 +20,7 @@ import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServe
 import org.eclipse.leshan.transport.californium.server.endpoint.coap.CoapServerProtocolProvider;
 import org.eclipse.leshan.transport.californium.server.endpoint.coaps.CoapsServerProtocolProvider;
 import org.lwm2mfleet.server.config.ServerConfig;
+import org.lwm2mfleet.server.models.ModelCatalogue;
 
 /** Builds the Leshan server: CoAP and CoAPS endpoints from Californium/Scandium, our stores and authorizer. */
 public final class LeshanServerFactory {
@@ -91,7 +91,10 @@ public final class LeshanServerFactory {
 
         LeshanServerBuilder builder = new LeshanServerBuilder();
         builder.setEndpointsProviders(endpoints.build());
-        builder.setObjectModelProvider(new VersionedModelProvider(models));
+        // The announced version of each object, or the nearest one the server has (marked assumed on the device).
+        builder.setObjectModelProvider(new NearestVersionModelProvider(new ModelCatalogue(models)));
+        // Quoted versions from LwM2M 1.0 devices (ver="1.1"), see QuotedVersions.
+        builder.setLinkParser(QuotedVersions.linkParser());
         builder.setRegistrationStore(new InMemoryRegistrationStore(config.registrationCleanupPeriod().toSeconds()));
         builder.setSecurityStore(securityStore);
         builder.setAuthorizer(authorizer);
@@ -101,6 +104,9 @@ public final class LeshanServerFactory {
         LeshanServer server = builder.build();
         CaliforniumServerEndpoint coaps = (CaliforniumServerEndpoint) server.getEndpoint(Protocol.COAPS);
         ((DTLSConnector) coaps.getCoapEndpoint().getConnector()).setAlertHandler(dtlsFailures);
+        coaps.getCoapEndpoint().addInterceptor(QuotedVersions.UNQUOTE_LWM2M_QUERY);
+        ((CaliforniumServerEndpoint) server.getEndpoint(Protocol.COAP)).getCoapEndpoint()
+                .addInterceptor(QuotedVersions.UNQUOTE_LWM2M_QUERY);
         return server;
     }
 }

@@ -96,8 +96,9 @@ public final class DeviceOperations {
     /** Reads an object, instance or resource; values come named and typed from the model. */
     public CompletableFuture<Map<String, Object>> read(String endpoint, String pathText, String format) {
         ContentFormat contentFormat = Formats.parse(format);
-        return perform(endpoint, "read", pathText, model -> {
+        return perform(endpoint, "read", pathText, (model, registration) -> {
             LwM2mPath path = readablePath(pathText, model);
+            DeviceCapabilities.checkFormat(registration, contentFormat);
             return new ReadRequest(contentFormat, path.toString());
         }, (ReadResponse response, LwM2mModel model) -> NodeJson.render(new LwM2mPath(normalize(pathText)),
                 response.getContent(), model));
@@ -106,9 +107,9 @@ public final class DeviceOperations {
     /** Reads several paths, across objects, in one request (LwM2M 1.1). */
     public CompletableFuture<Map<String, Object>> readComposite(String endpoint, List<String> paths, String format) {
         ContentFormat contentFormat = Formats.parse(format);
-        return perform(endpoint, "read-composite", String.join(",", paths), model -> {
+        return perform(endpoint, "read-composite", String.join(",", paths), (model, registration) -> {
             List<LwM2mPath> checked = compositePaths(paths, model);
-            ContentFormat f = contentFormat != null ? contentFormat : ContentFormat.SENML_CBOR;
+            ContentFormat f = DeviceCapabilities.compositeFormat(registration, contentFormat);
             return new ReadCompositeRequest(checked, f, f, null);
         }, (ReadCompositeResponse response, LwM2mModel model) -> composite(response.getContent(), model));
     }
@@ -135,8 +136,9 @@ public final class DeviceOperations {
     public CompletableFuture<Map<String, Object>> write(String endpoint, String pathText, JsonNode body,
             boolean partial, String format) {
         ContentFormat contentFormat = Formats.parse(format);
-        return perform(endpoint, partial ? "write-partial" : "write", pathText, model -> {
+        return perform(endpoint, partial ? "write-partial" : "write", pathText, (model, registration) -> {
             LwM2mPath path = ObjectPath.parse(pathText, model);
+            DeviceCapabilities.checkFormat(registration, contentFormat);
             if (path.isResource()) {
                 ResourceModel resource = writable(ObjectPath.resource(path, model));
                 return new WriteRequest(partial && Boolean.TRUE.equals(resource.multiple) ? Mode.UPDATE : Mode.REPLACE,
@@ -172,7 +174,8 @@ public final class DeviceOperations {
         }
         List<String> pathTexts = new ArrayList<>();
         values.fieldNames().forEachRemaining(pathTexts::add);
-        return perform(endpoint, "write-composite", String.join(",", pathTexts), model -> {
+        return perform(endpoint, "write-composite", String.join(",", pathTexts), (model, registration) -> {
+            ContentFormat f = DeviceCapabilities.compositeFormat(registration, contentFormat);
             Map<LwM2mPath, LwM2mNode> nodes = new LinkedHashMap<>();
             for (String text : pathTexts) {
                 LwM2mPath path = ObjectPath.parse(text, model);
@@ -186,8 +189,7 @@ public final class DeviceOperations {
                 nodes.put(path, LwM2mSingleResource.newResource(resource.id,
                         ResourceValues.toValue(resource, values.get(text), "values." + text), resource.type));
             }
-            return new WriteCompositeRequest(contentFormat != null ? contentFormat : ContentFormat.SENML_CBOR, nodes,
-                    null);
+            return new WriteCompositeRequest(f, nodes, null);
         }, (LwM2mResponse response, LwM2mModel model) -> Map.of("written", true));
     }
 
@@ -215,8 +217,9 @@ public final class DeviceOperations {
     public CompletableFuture<Map<String, Object>> create(String endpoint, String objectText, JsonNode body,
             String format) {
         ContentFormat contentFormat = Formats.parse(format);
-        return perform(endpoint, "create", objectText, model -> {
+        return perform(endpoint, "create", objectText, (model, registration) -> {
             LwM2mPath path = ObjectPath.parse(objectText, model);
+            DeviceCapabilities.checkFormat(registration, contentFormat);
             if (!path.isObject()) {
                 throw FleetException.invalid("path", "create takes an object path such as /3303");
             }
@@ -290,8 +293,9 @@ public final class DeviceOperations {
     CompletableFuture<Map<String, Object>> startObservation(String endpoint, List<String> pathTexts, String format) {
         ContentFormat contentFormat = Formats.parse(format);
         if (pathTexts.size() == 1) {
-            return perform(endpoint, "observe", pathTexts.get(0), model -> {
+            return perform(endpoint, "observe", pathTexts.get(0), (model, registration) -> {
                 LwM2mPath path = readablePath(pathTexts.get(0), model);
+                DeviceCapabilities.checkFormat(registration, contentFormat);
                 return new ObserveRequest(contentFormat, path.toString());
             }, (ObserveResponse response, LwM2mModel model) -> {
                 Map<String, Object> json = new LinkedHashMap<>();
@@ -301,9 +305,9 @@ public final class DeviceOperations {
                 return json;
             });
         }
-        return perform(endpoint, "observe-composite", String.join(",", pathTexts), model -> {
+        return perform(endpoint, "observe-composite", String.join(",", pathTexts), (model, registration) -> {
             List<LwM2mPath> checked = compositePaths(pathTexts, model);
-            ContentFormat f = contentFormat != null ? contentFormat : ContentFormat.SENML_CBOR;
+            ContentFormat f = DeviceCapabilities.compositeFormat(registration, contentFormat);
             return new ObserveCompositeRequest(f, f, checked.stream().map(LwM2mPath::toString).toArray(String[]::new));
         }, (ObserveCompositeResponse response, LwM2mModel model) -> {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -335,12 +339,19 @@ public final class DeviceOperations {
      * Checks what can be checked of a request for a sleeping device before it is stored: that the device is
      * registered and the path is in its model. Values are checked when the operation runs.
      */
-    void check(String endpoint, String operation, String pathText, JsonNode body) {
+    void check(String endpoint, String operation, String pathText, JsonNode body, String format) {
         Registration registration = server.getRegistrationService().getByEndpoint(endpoint);
         if (registration == null) {
             devices.get(endpoint);
             throw new FleetException(ProblemType.DEVICE_NOT_REGISTERED, null,
                     "device '" + endpoint + "' is not registered");
+        }
+        DeviceCapabilities.checkOperation(registration, operation);
+        ContentFormat contentFormat = Formats.parse(format);
+        if (operation.endsWith("-composite")) {
+            DeviceCapabilities.compositeFormat(registration, contentFormat);
+        } else {
+            DeviceCapabilities.checkFormat(registration, contentFormat);
         }
         LwM2mModel model = server.getModelProvider().getObjectModel(registration);
         if (pathText != null) {
@@ -356,6 +367,14 @@ public final class DeviceOperations {
     private <T extends LwM2mResponse> CompletableFuture<Map<String, Object>> perform(String endpoint,
             String operation, String target, Function<LwM2mModel, DownlinkDeviceManagementRequest<T>> build,
             BiFunction<? super T, LwM2mModel, Map<String, Object>> render) {
+        return perform(endpoint, operation, target, (model, registration) -> build.apply(model), render);
+    }
+
+    /** @param build the request from the device's model and registration (for what the registration says it takes) */
+    private <T extends LwM2mResponse> CompletableFuture<Map<String, Object>> perform(String endpoint,
+            String operation, String target,
+            BiFunction<LwM2mModel, Registration, DownlinkDeviceManagementRequest<T>> build,
+            BiFunction<? super T, LwM2mModel, Map<String, Object>> render) {
         Instant start = clock.instant();
         String requestedBy = Requester.current();
         Registration registration = server.getRegistrationService().getByEndpoint(endpoint);
@@ -364,10 +383,11 @@ public final class DeviceOperations {
             throw new FleetException(ProblemType.DEVICE_NOT_REGISTERED, null,
                     "device '" + endpoint + "' is not registered");
         }
+        DeviceCapabilities.checkOperation(registration, operation);
         LwM2mModel model = server.getModelProvider().getObjectModel(registration);
         DownlinkDeviceManagementRequest<T> request;
         try {
-            request = build.apply(model);
+            request = build.apply(model, registration);
         } catch (InvalidRequestException e) {
             throw FleetException.invalid("path", e.getMessage());
         }

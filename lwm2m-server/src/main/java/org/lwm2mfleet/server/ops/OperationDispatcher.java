@@ -119,7 +119,7 @@ public final class OperationDispatcher {
 
     /** Checks a request against the device's model without sending it (the same checks {@link #run} makes). */
     private void check(OperationRequest request) {
-        operations.check(request.endpoint(), request.operation(), request.path(), request.body());
+        operations.check(request.endpoint(), request.operation(), request.path(), request.body(), request.format());
     }
 
     static String arguments(JsonNode body) {

@@ -110,7 +110,12 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
     static List<String> dtlsNames(ServerConfig config) {
         Set<String> names = new LinkedHashSet<>();
         if (config.publicHost() != null && !config.publicHost().isBlank()) {
-            names.add(config.publicHost().trim());
+            String host = config.publicHost().trim().replace("[", "").replace("]", "");
+            if (isIpLiteral(host) && !org.bouncycastle.util.IPAddress.isValid(host)) {
+                throw new InvalidConfigException("public-host",
+                        "is neither a host name nor an IP address: " + config.publicHost());
+            }
+            names.add(host);
         }
         String bind = config.coapsBindAddress().replace("[", "").replace("]", "");
         try {

@@ -18,8 +18,8 @@ import org.eclipse.californium.scandium.dtls.cipher.XECDHECryptography.Supported
  * <li><b>Cipher suite</b>: the first suite of {@link LeshanServerFactory#CIPHER_SUITES} (strongest first) that the
  * device offers, among those using the same kind of credential as the device's first offered suite (PSK, or a
  * certificate / raw public key). The kind stays the device's choice: a device that lists PSK first may also list
- * certificate suites (mbedTLS offers every suite it was built with) without having a certificate, and would fail if we
- * picked one.</li>
+ * certificate suites without having a certificate (mbedTLS, for one, lists its certificate suites even when it has
+ * only a PSK), and would fail if we picked one.</li>
  * <li><b>Server certificate type</b> (RFC 7250), for a device offering both: our raw public key when the device
  * authenticates with a raw public key itself (its first client certificate type is RPK: a device provisioned with RPK,
  * which holds our public key, not a certificate), else our X.509 certificate. The device's identity is not known yet

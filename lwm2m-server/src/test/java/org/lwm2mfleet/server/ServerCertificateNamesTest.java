@@ -65,6 +65,20 @@ class ServerCertificateNamesTest {
         assertThat(identity.publicKey()).isEqualTo(before.getPublicKey());
     }
 
+    @Test
+    void wildcardBindNamesLoopbackAndTheHostsAddresses() throws Exception {
+        X509Certificate certificate = ServerIdentity
+                .load(ServerConfig.builder(dir).loopbackEphemeralPorts().coapsAddress("0.0.0.0").build()).certificate();
+        Set<String> expected = new TreeSet<>(Set.of("dns:localhost", "ip:127.0.0.1", "ip:0:0:0:0:0:0:0:1"));
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (nic.isUp()) {
+                nic.inetAddresses().filter(a -> !a.isLinkLocalAddress())
+                        .forEach(a -> expected.add("ip:" + a.getHostAddress().replaceFirst("%.*$", "")));
+            }
+        }
+        assertThat(names(certificate)).containsAll(expected).noneMatch(n -> n.equals("ip:0.0.0.0"));
+    }
+
     private ServerConfig config(String publicHost) {
         return ServerConfig.builder(dir).loopbackEphemeralPorts().publicHost(publicHost).build();
     }

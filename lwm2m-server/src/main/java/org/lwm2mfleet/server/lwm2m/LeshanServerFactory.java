@@ -61,7 +61,8 @@ public final class LeshanServerFactory {
         CaliforniumServerEndpointsProvider.Builder endpoints = new CaliforniumServerEndpointsProvider.Builder(
                 new CoapServerProtocolProvider(),
                 new CoapsServerProtocolProvider(dtls -> dtls.setConnectionListener(dtlsFailures)
-                        .setCertificateVerifier(verifier).setCipherSuiteSelector(new X25519FirstSelector())));
+                        .setSessionListener(dtlsFailures).setCertificateVerifier(verifier)
+                        .setCipherSuiteSelector(new ServerPreferenceSelector(CIPHER_SUITES))));
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);

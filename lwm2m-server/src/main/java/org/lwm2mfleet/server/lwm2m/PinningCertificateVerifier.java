@@ -106,8 +106,12 @@ final class PinningCertificateVerifier implements CertificateVerifier {
         CertificateVerificationResult result = trusted.verifyCertificate(cid, serverName, remotePeer, clientUsage,
                 verifySubject, truncateCertificatePath, message);
         if (result != null && result.getException() != null) {
+            HandshakeException refusal = result.getException();
             failures.refused(remotePeer, endpoint, "certificate_untrusted",
-                    "certificate not accepted: " + result.getException().getMessage());
+                    "certificate not accepted: " + refusal.getMessage());
+            // Same alert, marked as reported so that the failure listener does not count it a second time.
+            return new CertificateVerificationResult(cid,
+                    new DtlsFailureListener.ReportedRefusal(refusal.getMessage(), refusal.getAlert(), refusal));
         }
         return result;
     }
@@ -116,7 +120,8 @@ final class PinningCertificateVerifier implements CertificateVerifier {
             String reason, String detail) {
         failures.refused(peer, endpoint, reason, detail);
         return new CertificateVerificationResult(cid,
-                new HandshakeException(detail, new AlertMessage(AlertLevel.FATAL, AlertDescription.BAD_CERTIFICATE)));
+                new DtlsFailureListener.ReportedRefusal(detail,
+                        new AlertMessage(AlertLevel.FATAL, AlertDescription.BAD_CERTIFICATE), null));
     }
 
     private static String fingerprint(X509Certificate certificate) {

@@ -5,6 +5,8 @@ import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,8 +22,13 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Date;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -54,6 +61,8 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
         List<X509Certificate> trustedCertificates) {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerIdentity.class);
+    /** Subject CN of the generated certificate; devices that check names look at its alternative names instead. */
+    static final String COMMON_NAME = "lwm2m-fleet-server";
 
     public PublicKey publicKey() {
         return certificateChain[0].getPublicKey();
@@ -66,12 +75,15 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
     public static ServerIdentity load(ServerConfig config) {
         Path key = config.serverKey();
         Path certificate = config.serverCertificate();
+        List<String> names = dtlsNames(config);
         if (key == null) {
             Path keys = config.dataDir().resolve("keys");
             key = keys.resolve("server-key.pem");
             certificate = keys.resolve("server-cert.pem");
             if (!Files.exists(key) || !Files.exists(certificate)) {
-                generate(key, certificate);
+                generate(key, certificate, COMMON_NAME, names.toArray(String[]::new));
+            } else {
+                reissueIfNamesChanged(key, certificate, names);
             }
         }
         PrivateKey privateKey = readPrivateKey(key, "server-key");
@@ -81,12 +93,135 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
         }
         List<X509Certificate> trusted = config.trustedCertificates() == null ? List.of()
                 : readTrustedCertificates(config.trustedCertificates());
+        if (config.serverKey() != null && config.publicHost() != null
+                && !names(chain.get(0)).contains(normalized(config.publicHost().trim()))) {
+            LOG.warn("the server certificate {} does not name --public-host {} (it names {}): devices that verify "
+                    + "the server's name will refuse it", certificate, config.publicHost(), names(chain.get(0)));
+        }
         return new ServerIdentity(privateKey, chain.toArray(X509Certificate[]::new), trusted);
+    }
+
+    /**
+     * The names a device may check our certificate against (OpenSSL- and mbedTLS-based stacks compare the host they
+     * connected to with the subject alternative names even when they pin the certificate): {@code --public-host}, and
+     * the CoAPS bind address, or for a wildcard bind {@code localhost}, the loopback addresses and each address of
+     * the host's interfaces. A bind address given as a name adds that name and the addresses it resolves to.
+     */
+    static List<String> dtlsNames(ServerConfig config) {
+        Set<String> names = new LinkedHashSet<>();
+        if (config.publicHost() != null && !config.publicHost().isBlank()) {
+            String host = config.publicHost().trim().replace("[", "").replace("]", "");
+            if (isIpLiteral(host) && !org.bouncycastle.util.IPAddress.isValid(host)) {
+                throw new InvalidConfigException("public-host",
+                        "is neither a host name nor an IP address: " + config.publicHost());
+            }
+            names.add(host);
+        }
+        String bind = config.coapsBindAddress().replace("[", "").replace("]", "");
+        try {
+            InetAddress[] addresses = InetAddress.getAllByName(bind);
+            if (!isIpLiteral(bind)) {
+                names.add(bind);
+            }
+            for (InetAddress address : addresses) {
+                if (address.isAnyLocalAddress()) {
+                    names.add("localhost");
+                    names.add(InetAddress.getByName("127.0.0.1").getHostAddress());
+                    names.add(InetAddress.getByName("::1").getHostAddress());
+                    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                        if (nic.isUp()) {
+                            for (InetAddress own : Collections.list(nic.getInetAddresses())) {
+                                // Link-local addresses are per link and carry a scope: no certificate can name them.
+                                if (!own.isLinkLocalAddress()) {
+                                    names.add(own.getHostAddress().replaceFirst("%.*$", ""));
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    if (address.isLoopbackAddress()) {
+                        names.add("localhost");
+                    }
+                    names.add(address.getHostAddress());
+                }
+            }
+        } catch (IOException e) {
+            // The bind fails later with its own message; the certificate then names what it can.
+            LOG.debug("cannot resolve the CoAPS bind address {}: {}", bind, e.toString());
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * A certificate generated before, for other names ({@code --public-host} or the bind address changed, or it
+     * predates the names): issued again for the same key, so that devices holding the server's public key (RPK, or a
+     * pinned key) are unaffected, and logged, since devices that pin the certificate itself need the new one.
+     */
+    private static void reissueIfNamesChanged(Path keyFile, Path certificateFile, List<String> names) {
+        List<X509Certificate> existing = readCertificates(certificateFile, "server-certificate");
+        if (existing.isEmpty()) {
+            return;
+        }
+        Set<String> issuedFor = names(existing.get(0));
+        if (issuedFor.equals(normalized(names))) {
+            return;
+        }
+        PrivateKey privateKey = readPrivateKey(keyFile, "server-key");
+        X509Certificate certificate = issue(new KeyPair(existing.get(0).getPublicKey(), privateKey), COMMON_NAME,
+                names.toArray(String[]::new));
+        try {
+            Files.writeString(certificateFile, pem(certificate));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the server certificate to " + certificateFile, e);
+        }
+        LOG.warn("server certificate issued again, same key, for {} (it named {}): devices that pinned the previous "
+                + "certificate need {}", names, issuedFor, certificateFile.toAbsolutePath());
+    }
+
+    /** The subject alternative names of a certificate, as {@code dns:name} and {@code ip:address}. */
+    static Set<String> names(X509Certificate certificate) {
+        Set<String> names = new TreeSet<>();
+        try {
+            Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
+            if (alternatives != null) {
+                for (List<?> alternative : alternatives) {
+                    int type = (Integer) alternative.get(0);
+                    if (type == 2 || type == 7) {
+                        names.add(normalized((String) alternative.get(1)));
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            LOG.debug("unreadable subject alternative names: {}", e.toString());
+        }
+        return names;
+    }
+
+    private static Set<String> normalized(List<String> names) {
+        Set<String> set = new TreeSet<>();
+        names.forEach(n -> set.add(normalized(n)));
+        return set;
+    }
+
+    /** {@code ip:} with the JDK's spelling of the address (so that {@code ::1} equals {@code 0:0:0:0:0:0:0:1}). */
+    private static String normalized(String name) {
+        if (isIpLiteral(name)) {
+            try {
+                return "ip:" + InetAddress.getByName(name).getHostAddress();
+            } catch (IOException e) {
+                return "ip:" + name;
+            }
+        }
+        return "dns:" + name.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static boolean isIpLiteral(String name) {
+        return name.matches("[0-9.]+|.*:.*");
     }
 
     /** A P-256 key and a self-signed certificate valid for ten years, written with the key readable by us only. */
     static void generate(Path keyFile, Path certificateFile) {
-        generate(keyFile, certificateFile, "lwm2m-fleet-server");
+        generate(keyFile, certificateFile, COMMON_NAME);
     }
 
     /**
@@ -98,6 +233,22 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
             KeyPair pair = generator.generateKeyPair();
+            X509Certificate certificate = issue(pair, commonName, names);
+            Files.createDirectories(keyFile.getParent());
+            writePrivate(keyFile, pem(new PemObject("PRIVATE KEY", pair.getPrivate().getEncoded())));
+            Files.writeString(certificateFile, pem(certificate));
+            LOG.info("generated a key and self-signed certificate for {} {} in {}", commonName, List.of(names),
+                    keyFile.getParent());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot generate the server key", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the server key to " + keyFile, e);
+        }
+    }
+
+    /** A self-signed certificate for {@code pair}, valid for ten years, naming {@code names} (IP or DNS). */
+    static X509Certificate issue(KeyPair pair, String commonName, String... names) {
+        try {
             X500Name subject = new X500Name("CN=" + commonName);
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
@@ -106,9 +257,8 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
             if (names.length > 0) {
                 org.bouncycastle.asn1.x509.GeneralName[] alternatives = new org.bouncycastle.asn1.x509.GeneralName[names.length];
                 for (int i = 0; i < names.length; i++) {
-                    boolean ip = names[i].matches("[0-9.]+|.*:.*");
                     alternatives[i] = new org.bouncycastle.asn1.x509.GeneralName(
-                            ip ? org.bouncycastle.asn1.x509.GeneralName.iPAddress
+                            isIpLiteral(names[i]) ? org.bouncycastle.asn1.x509.GeneralName.iPAddress
                                     : org.bouncycastle.asn1.x509.GeneralName.dNSName, names[i]);
                 }
                 builder.addExtension(Extension.subjectAlternativeName, false,
@@ -121,16 +271,9 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                             new KeyPurposeId[] { KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth }))
                     .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
-            X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(holder);
-
-            Files.createDirectories(keyFile.getParent());
-            writePrivate(keyFile, pem(new PemObject("PRIVATE KEY", pair.getPrivate().getEncoded())));
-            Files.writeString(certificateFile, pem(certificate));
-            LOG.info("generated a key and self-signed certificate for {} in {}", commonName, keyFile.getParent());
-        } catch (GeneralSecurityException | OperatorCreationException e) {
-            throw new IllegalStateException("cannot generate the server key", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the server key to " + keyFile, e);
+            return new JcaX509CertificateConverter().getCertificate(holder);
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("cannot issue the server certificate", e);
         }
     }
 

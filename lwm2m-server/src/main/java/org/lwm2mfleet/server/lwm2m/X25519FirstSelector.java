@@ -12,7 +12,7 @@ import org.eclipse.californium.scandium.dtls.cipher.XECDHECryptography.Supported
  * also validates with a second scalar multiplication (JFR of bench register-storm --security rpk). A device that
  * offers only secp256r1 gets secp256r1.
  */
-final class X25519FirstSelector extends DefaultCipherSuiteSelector {
+class X25519FirstSelector extends DefaultCipherSuiteSelector {
 
     @Override
     protected boolean select(CipherSuite suite, CipherSuiteParameters parameters) {

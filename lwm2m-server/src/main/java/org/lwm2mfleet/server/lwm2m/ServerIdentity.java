@@ -123,7 +123,7 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
                     .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
             X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(holder);
 
-            Files.createDirectories(keyFile.getParent());
+            org.lwm2mfleet.server.store.OwnerOnly.createDirectories(keyFile.getParent());
             writePrivate(keyFile, pem(new PemObject("PRIVATE KEY", pair.getPrivate().getEncoded())));
             Files.writeString(certificateFile, pem(certificate));
             LOG.info("generated a key and self-signed certificate for {} in {}", commonName, keyFile.getParent());

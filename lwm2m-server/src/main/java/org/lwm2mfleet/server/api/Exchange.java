@@ -196,7 +196,8 @@ public final class Exchange {
             LOG.error("database unavailable on {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
                     data.getMessage());
             problem = new FleetException(ProblemType.STORAGE_UNAVAILABLE, null,
-                    "the database is unavailable: this request's changes may not be stored; retry later (GET /health shows its state)");
+                    "the database is unavailable: this request's changes may not be stored; retry later"
+                            + " (GET /health shows its state)");
         } else {
             LOG.error("unexpected failure on {} {}", request.getMethod(), request.getHttpURI().getPath(), cause);
             problem = new FleetException(ProblemType.INTERNAL, null, "unexpected error, see the server log");

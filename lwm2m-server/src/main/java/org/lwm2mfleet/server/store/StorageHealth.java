@@ -16,9 +16,8 @@ public final class StorageHealth {
     private volatile State state = new State(true, null, Instant.EPOCH);
 
     void stored() {
+        // Only a change of state is written: most writes find it up, and this is on every commit's path.
         if (!state.up()) {
-            state = new State(true, null, Instant.now());
-        } else if (state.at() == Instant.EPOCH) {
             state = new State(true, null, Instant.now());
         }
     }

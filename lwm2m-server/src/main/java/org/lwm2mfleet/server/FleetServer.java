@@ -1,7 +1,6 @@
 package org.lwm2mfleet.server;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -125,7 +124,8 @@ public final class FleetServer implements AutoCloseable {
 
     /** @param clock the server's time: tests pass one they can move forward to see what waiting would do */
     public static FleetServer start(ServerConfig config, Clock clock) throws Exception {
-        Files.createDirectories(config.dataDir());
+        // Owner only: the database holds device keys, the folder the server's private keys.
+        org.lwm2mfleet.server.store.OwnerOnly.createDirectories(config.dataDir());
 
         // Object models: shipped registry definitions plus the operator's folder.
         List<ObjectModel> models = ObjectModels.allWithExtraFolder(config.modelsDir());
@@ -259,7 +259,7 @@ public final class FleetServer implements AutoCloseable {
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry, audit));
-        new SystemResource(meters, server::endpoints).register(router);
+        new SystemResource(meters, server::endpoints, () -> server.components(telemetryWriter)).register(router);
         if (config.demo()) {
             // Demo only (not in the OpenAPI document): a gas event now, instead of waiting for the next one.
             router.post("/api/v1/demo/gas-event", e -> e.json(200, Map.of("triggered",
@@ -362,6 +362,24 @@ public final class FleetServer implements AutoCloseable {
         endpoints.put("coap", coapPort());
         endpoints.put("coaps", coapsPort());
         return endpoints;
+    }
+
+    /** What {@code /health} asks: each part that can fail on its own. */
+    private Map<String, org.lwm2mfleet.server.api.Health> components(TelemetryWriter telemetryWriter) {
+        Map<String, org.lwm2mfleet.server.api.Health> components = new LinkedHashMap<>();
+        var storage = database.check();
+        components.put("database", storage.up() ? org.lwm2mfleet.server.api.Health.ok()
+                : org.lwm2mfleet.server.api.Health.down("since " + storage.at() + ": " + storage.failure()));
+        for (Protocol protocol : List.of(Protocol.COAP, Protocol.COAPS)) {
+            boolean running = leshan.getEndpoint(protocol) instanceof org.eclipse.leshan.transport.californium
+                    .server.endpoint.CaliforniumServerEndpoint californium
+                    && californium.getCoapEndpoint().isStarted()
+                    && californium.getCoapEndpoint().getConnector().isRunning();
+            components.put(protocol.getUriScheme(), running ? org.lwm2mfleet.server.api.Health.ok()
+                    : org.lwm2mfleet.server.api.Health.down("the endpoint is not running"));
+        }
+        components.put("telemetryWriter", telemetryWriter.health());
+        return components;
     }
 
     @Override

@@ -74,6 +74,10 @@ public final class ApiHandler extends Handler.Abstract {
                 }
                 new Exchange(request, response, done, Map.of(), maxBodyBytes, principal).fail(refused);
                 return true;
+            } catch (RuntimeException failure) {
+                // Tokens and sessions are looked up in the database: when it is down, a 503 problem, not Jetty's page.
+                new Exchange(request, response, done, Map.of(), maxBodyBytes, principal).fail(failure);
+                return true;
             }
         }
         Exchange exchange = new Exchange(request, response, done,

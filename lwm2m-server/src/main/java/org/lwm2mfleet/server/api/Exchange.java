@@ -191,6 +191,13 @@ public final class Exchange {
         FleetException problem;
         if (cause instanceof FleetException fleet) {
             problem = fleet;
+        } else if (cause instanceof org.lwm2mfleet.server.store.DataAccessException data && data.isStorageFailure()) {
+            // Nothing was stored: say so, rather than 201 for a write that is lost or 500 for a bug.
+            LOG.error("database unavailable on {} {}: {}", request.getMethod(), request.getHttpURI().getPath(),
+                    data.getMessage());
+            problem = new FleetException(ProblemType.STORAGE_UNAVAILABLE, null,
+                    "the database is unavailable: this request's changes may not be stored; retry later"
+                            + " (GET /health shows its state)");
         } else {
             LOG.error("unexpected failure on {} {}", request.getMethod(), request.getHttpURI().getPath(), cause);
             problem = new FleetException(ProblemType.INTERNAL, null, "unexpected error, see the server log");

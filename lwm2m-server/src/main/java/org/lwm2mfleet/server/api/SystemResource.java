@@ -7,15 +7,22 @@ import java.util.function.Supplier;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-/** {@code GET /health} (open) and {@code GET /metrics} (Prometheus text format, for a viewer's token). */
+/**
+ * {@code GET /health} (open) and {@code GET /metrics} (Prometheus text format, for a viewer's token). Health asks each
+ * component that can fail (the database with a real write, the CoAP endpoints, the telemetry writer) and answers 503
+ * when one is down, so that a load balancer or orchestrator stops sending traffic to a node that would lose it.
+ */
 public final class SystemResource {
 
     private final PrometheusMeterRegistry meters;
     private final Supplier<Map<String, Object>> endpoints;
+    private final Supplier<Map<String, Health>> components;
 
-    public SystemResource(PrometheusMeterRegistry meters, Supplier<Map<String, Object>> endpoints) {
+    public SystemResource(PrometheusMeterRegistry meters, Supplier<Map<String, Object>> endpoints,
+            Supplier<Map<String, Health>> components) {
         this.meters = meters;
         this.endpoints = endpoints;
+        this.components = components;
     }
 
     public void register(Router router) {
@@ -25,10 +32,23 @@ public final class SystemResource {
     }
 
     private void health(Exchange exchange) {
+        boolean up = true;
+        Map<String, Object> parts = new LinkedHashMap<>();
+        for (Map.Entry<String, Health> component : components.get().entrySet()) {
+            Health health = component.getValue();
+            up &= health.up();
+            Map<String, Object> part = new LinkedHashMap<>();
+            part.put("status", health.up() ? "UP" : "DOWN");
+            if (health.detail() != null) {
+                part.put("detail", health.detail());
+            }
+            parts.put(component.getKey(), part);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", "UP");
+        body.put("status", up ? "UP" : "DOWN");
+        body.put("components", parts);
         body.put("endpoints", endpoints.get());
-        exchange.json(200, body);
+        exchange.json(up ? 200 : 503, body);
     }
 
     private void metrics(Exchange exchange) {

@@ -432,9 +432,13 @@ public record ServerConfig(
         return coapsAddress != null ? coapsAddress : bindAddress;
     }
 
+    /**
+     * The embedded H2 commits with WRITE_DELAY=0: each commit stores its MVStore chunk in the file before the commit
+     * returns (by default H2 keeps committed changes in memory for up to 500 ms, and a kill -9 lost them).
+     */
     public String effectiveDatabaseUrl() {
         return databaseUrl != null ? databaseUrl
-                : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("fleet") + ";DB_CLOSE_ON_EXIT=FALSE";
+                : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("fleet") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     private static void requirePort(String name, int port) {

@@ -129,7 +129,8 @@ public final class DemoFleet implements AutoCloseable {
         if (!Files.exists(file)) {
             byte[] random = new byte[16];
             new SecureRandom().nextBytes(random);
-            Files.writeString(file, HexFormat.of().formatHex(random));
+            // The demo devices' PSKs derive from it: as secret as the keys themselves.
+            org.lwm2mfleet.server.store.OwnerOnly.writeNew(file, HexFormat.of().formatHex(random));
         }
         return Files.readString(file).strip();
     }

@@ -23,6 +23,7 @@ public enum ProblemType {
     DEVICE_REFUSED(422, "Device refused the request"),
     TOO_MANY_ATTEMPTS(429, "Too many attempts"),
     DEVICE_ERROR(502, "Device failed"),
+    STORAGE_UNAVAILABLE(503, "Storage unavailable"),
     DEVICE_TIMEOUT(504, "Device did not answer in time"),
     INTERNAL(500, "Internal error");
 

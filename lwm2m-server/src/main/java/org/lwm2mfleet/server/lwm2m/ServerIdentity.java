@@ -234,7 +234,7 @@ public record ServerIdentity(PrivateKey privateKey, X509Certificate[] certificat
             generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
             KeyPair pair = generator.generateKeyPair();
             X509Certificate certificate = issue(pair, commonName, names);
-            Files.createDirectories(keyFile.getParent());
+            org.lwm2mfleet.server.store.OwnerOnly.createDirectories(keyFile.getParent());
             writePrivate(keyFile, pem(new PemObject("PRIVATE KEY", pair.getPrivate().getEncoded())));
             Files.writeString(certificateFile, pem(certificate));
             LOG.info("generated a key and self-signed certificate for {} {} in {}", commonName, List.of(names),

@@ -29,14 +29,21 @@ public final class Jdbc {
     }
 
     private final DataSource dataSource;
+    private final StorageHealth health;
     private final ThreadLocal<Connection> transaction = new ThreadLocal<>();
 
     public Jdbc(DataSource dataSource) {
+        this(dataSource, new StorageHealth());
+    }
+
+    /** @param health told the outcome of every write, so that {@code /health} reports what writes find */
+    public Jdbc(DataSource dataSource, StorageHealth health) {
         this.dataSource = dataSource;
+        this.health = health;
     }
 
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
-        return withConnection(connection -> {
+        return withConnection(false, connection -> {
             try (PreparedStatement statement = prepare(connection, sql, params);
                     ResultSet rows = statement.executeQuery()) {
                 List<T> result = new ArrayList<>();
@@ -54,7 +61,7 @@ public final class Jdbc {
     }
 
     public int update(String sql, Object... params) {
-        return withConnection(connection -> {
+        return withConnection(true, connection -> {
             try (PreparedStatement statement = prepare(connection, sql, params)) {
                 return statement.executeUpdate();
             }
@@ -63,7 +70,7 @@ public final class Jdbc {
 
     /** Runs an INSERT and returns the key the database generated for the new row. */
     public long insert(String sql, Object... params) {
-        return withConnection(connection -> {
+        return withConnection(true, connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql,
                     java.sql.Statement.RETURN_GENERATED_KEYS)) {
                 bind(statement, params);
@@ -88,7 +95,7 @@ public final class Jdbc {
         if (rows.isEmpty()) {
             return new int[0];
         }
-        return inTransaction(() -> withConnection(connection -> {
+        return inTransaction(() -> withConnection(true, connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (Object[] row : rows) {
                     bind(statement, row);
@@ -110,17 +117,41 @@ public final class Jdbc {
             try {
                 T result = work.run();
                 connection.commit();
+                health.stored();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                rollback(connection, e);
                 throw e;
             } finally {
                 transaction.remove();
-                connection.setAutoCommit(true);
+                restoreAutoCommit(connection);
             }
         } catch (SQLException e) {
-            throw new DataAccessException(e);
+            throw failure(e);
         }
+    }
+
+    /** A rollback that fails (the database is gone) must not hide why the transaction failed. */
+    private static void rollback(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static void restoreAutoCommit(Connection connection) {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            // a broken connection: the pool evicts it when it is closed
+        }
+    }
+
+    private DataAccessException failure(SQLException e) {
+        DataAccessException failure = new DataAccessException(e);
+        health.failed(failure);
+        return failure;
     }
 
     public static Timestamp timestamp(Instant instant) {
@@ -136,25 +167,30 @@ public final class Jdbc {
         T run(Connection connection) throws SQLException;
     }
 
-    private <T> T withConnection(ConnectionWork<T> work) {
+    /** @param write true when {@code work} changes rows: outside a transaction its success is a stored write */
+    private <T> T withConnection(boolean write, ConnectionWork<T> work) {
         Connection joined = transaction.get();
         try {
             if (joined != null) {
                 return work.run(joined);
             }
             try (Connection connection = dataSource.getConnection()) {
-                return work.run(connection);
+                T result = work.run(connection);
+                if (write) {
+                    health.stored();
+                }
+                return result;
             }
         } catch (SQLException e) {
-            throw new DataAccessException(e);
+            throw failure(e);
         }
     }
 
-    private static <T> T call(Work<T> work) {
+    private <T> T call(Work<T> work) {
         try {
             return work.run();
         } catch (SQLException e) {
-            throw new DataAccessException(e);
+            throw failure(e);
         }
     }
 

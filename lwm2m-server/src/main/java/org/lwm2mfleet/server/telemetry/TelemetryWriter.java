@@ -37,6 +37,8 @@ public final class TelemetryWriter implements AutoCloseable {
     private final AtomicLong droppedSinceLog = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Why the last batch was lost, or null when it was stored: what {@code /health} reports. */
+    private volatile String lastFailure;
 
     public TelemetryWriter(Jdbc jdbc, int capacity, int batchSize, Duration maxDelay,
             MeterRegistry meters) {
@@ -91,6 +93,7 @@ public final class TelemetryWriter implements AutoCloseable {
             } catch (InterruptedException e) {
                 running = false;
             } catch (RuntimeException e) {
+                lastFailure = "the last batch of " + batch.size() + " points was lost: " + e.getMessage();
                 LOG.error("telemetry batch of {} points lost", batch.size(), e);
             } finally {
                 batch.clear();
@@ -108,6 +111,16 @@ public final class TelemetryWriter implements AutoCloseable {
         jdbc.batch("INSERT INTO telemetry_points (endpoint, path, ts_ms, num_value, str_value, value_type, source)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
         stored.increment(batch.size());
+        lastFailure = null;
+    }
+
+    /** Down when its thread has died or its last batch could not be stored. */
+    public org.lwm2mfleet.server.api.Health health() {
+        if (!thread.isAlive() && running) {
+            return org.lwm2mfleet.server.api.Health.down("the writer thread has stopped");
+        }
+        String failure = lastFailure;
+        return failure == null ? org.lwm2mfleet.server.api.Health.ok() : org.lwm2mfleet.server.api.Health.down(failure);
     }
 
     private void reportDrops() {

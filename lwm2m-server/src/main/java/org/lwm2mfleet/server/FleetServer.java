@@ -172,7 +172,8 @@ public final class FleetServer implements AutoCloseable {
                 Duration.ofMillis(100), meters);
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), events);
-        ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock);
+        ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock,
+                new org.lwm2mfleet.server.telemetry.DeviceTimestamps(clock, config.telemetryRetention(), meters));
 
         // Firmware: images on disk, downloads over the server's own CoAP(S) endpoints, per-device updates.
         FirmwareImages firmwareImages = new FirmwareImages(database.jdbc(), config.dataDir().resolve("firmware"),

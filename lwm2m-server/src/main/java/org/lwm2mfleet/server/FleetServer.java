@@ -363,6 +363,10 @@ public final class FleetServer implements AutoCloseable {
         return events;
     }
 
+    public EventStreamHandler eventStreams() {
+        return eventStream;
+    }
+
     private Map<String, Object> endpoints() {
         Map<String, Object> endpoints = new LinkedHashMap<>();
         endpoints.put("http", httpPort());

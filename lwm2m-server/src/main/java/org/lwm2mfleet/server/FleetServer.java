@@ -177,7 +177,8 @@ public final class FleetServer implements AutoCloseable {
                 Duration.ofMillis(100), meters);
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), events);
-        ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock);
+        ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock,
+                new org.lwm2mfleet.server.telemetry.DeviceTimestamps(clock, config.telemetryRetention(), meters));
         dispatcher.setLastKnown(endpoint -> telemetry.latest(endpoint).stream().map(TelemetryService::json).toList(),
                 clock);
 
@@ -224,7 +225,8 @@ public final class FleetServer implements AutoCloseable {
                 endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint) != null);
 
         // HTTP: REST, event stream, health and metrics, console.
-        EventStreamHandler eventStream = new EventStreamHandler(events);
+        EventStreamHandler eventStream = new EventStreamHandler(events, config.httpLimits().eventStreamQueue(),
+                config.httpLimits().maxEventStreamsPerUser(), meters);
         Router router = new Router();
         new AccessResource(users, tokens, sessions, new LoginThrottle(clock), audit, firstAdmin, meters)
                 .register(router);
@@ -253,9 +255,11 @@ public final class FleetServer implements AutoCloseable {
         console.setBaseResource(ResourceFactory.of(http).newClassLoaderResource("console/"));
         console.setWelcomeFiles("index.html");
         console.setDirAllowed(false);
-        http.setHandler(new SecurityHeadersHandler(
-                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit),
-                        org.lwm2mfleet.server.api.WebJars.handler(http), console)));
+        // Slow and greedy clients: connection caps, idle timeout, body rate, problem+json for Jetty's own errors.
+        org.lwm2mfleet.server.api.OverloadLimits.install(http, connector, new SecurityHeadersHandler(
+                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit,
+                        config.httpLimits().requestReadTimeout()),
+                        org.lwm2mfleet.server.api.WebJars.handler(http), console)), config.httpLimits(), meters);
 
         FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
                 List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry, audit));
@@ -354,6 +358,10 @@ public final class FleetServer implements AutoCloseable {
 
     public EventBus events() {
         return events;
+    }
+
+    public EventStreamHandler eventStreams() {
+        return eventStream;
     }
 
     private Map<String, Object> endpoints() {

@@ -53,7 +53,9 @@ public final class TestServer implements AutoCloseable {
     public static TestServer start(Path dataDir, java.time.Clock clock, Consumer<ServerConfig.Builder> customize)
             throws Exception {
         ServerConfig.Builder builder = ServerConfig.builder(dataDir).loopbackEphemeralPorts().access(AccessConfig
-                .defaults().withAdminPassword(ADMIN_PASSWORD).withPasswordIterations(PASSWORD_ITERATIONS));
+                .defaults().withAdminPassword(ADMIN_PASSWORD).withPasswordIterations(PASSWORD_ITERATIONS))
+                // Every test client, of every user, comes from 127.0.0.1, each HttpClient with its own pool.
+                .httpLimits(org.lwm2mfleet.server.config.HttpLimits.defaults().withMaxConnectionsPerAddress(1000));
         customize.accept(builder);
         return new TestServer(builder.build(), clock);
     }

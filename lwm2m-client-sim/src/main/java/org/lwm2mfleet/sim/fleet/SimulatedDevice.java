@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.leshan.client.send.ManualDataSender;
 import org.eclipse.leshan.client.LeshanClient;
 import org.eclipse.leshan.client.LeshanClientBuilder;
 import org.eclipse.leshan.client.engine.DefaultRegistrationEngineFactory;
@@ -108,6 +109,8 @@ public final class SimulatedDevice {
             builder.setLinkFormatHelper(new org.eclipse.leshan.client.util.LinkFormatHelper(
                     org.eclipse.leshan.core.LwM2m.LwM2mVersion.V1_0));
         }
+        // Collected values carry the time they were read: a Send with SenML timestamps, as loggers send.
+        builder.setDataSenders(new ManualDataSender());
         if (b.sharedExecutor != null) {
             builder.setSharedExecutor(b.sharedExecutor);
         }
@@ -206,6 +209,21 @@ public final class SimulatedDevice {
         var response = client.getSendService().sendData(servers.iterator().next(), ContentFormat.SENML_CBOR, paths,
                 timeout.toMillis());
         return response != null && response.isSuccess();
+    }
+
+    /**
+     * Reads {@code paths} now and sends them with their read time as SenML timestamps (Leshan's
+     * {@link ManualDataSender}, SenML-JSON), without waiting for the answer.
+     */
+    public void sendTimestamped(List<String> paths) throws Exception {
+        var servers = client.getRegisteredServers().values();
+        if (servers.isEmpty()) {
+            throw new IllegalStateException(endpoint + " is not registered");
+        }
+        ManualDataSender sender = client.getSendService().getDataSender(ManualDataSender.DEFAULT_NAME,
+                ManualDataSender.class);
+        sender.collectData(paths.stream().map(org.eclipse.leshan.core.node.LwM2mPath::new).toList());
+        sender.sendCollectedData(servers.iterator().next(), ContentFormat.SENML_JSON, 10_000, false);
     }
 
     /** Sends the current values of {@code paths} (LwM2M Send, SenML-CBOR) without waiting; a failure is logged. */

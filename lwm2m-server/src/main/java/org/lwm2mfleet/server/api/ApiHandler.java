@@ -5,13 +5,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.lwm2mfleet.server.ops.Requester;
 import org.lwm2mfleet.server.auth.AuditLog;
 import org.lwm2mfleet.server.auth.Authenticator;
@@ -29,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * target, so an answer never tells a stranger whether something exists. Every state-changing call by a known caller
  * goes to the audit log with its outcome. Paths under {@code /api/} that match nothing get a 404 problem; anything
  * else is left to the next handler (the console).
+ *
+ * <p>A route's body is read in full before the route runs, asynchronously: a client sending it slowly holds no
+ * thread while it does, only its connection (of which one address may hold few, see
+ * {@link PerAddressConnectionLimit}). The read ends in a 408 problem when the body has not arrived within the read
+ * timeout, or arrives slower than the minimum data rate (Jetty's {@code MinimumDataRateHandler} around this one
+ * fails it).
  */
 public final class ApiHandler extends Handler.Abstract {
 
@@ -42,8 +55,11 @@ public final class ApiHandler extends Handler.Abstract {
     private final int maxBodyBytes;
     private final Authenticator authenticator;
     private final AuditLog audit;
+    private final java.time.Duration readTimeout;
 
-    public ApiHandler(Router router, int maxBodyBytes, Authenticator authenticator, AuditLog audit) {
+    public ApiHandler(Router router, int maxBodyBytes, Authenticator authenticator, AuditLog audit,
+            java.time.Duration readTimeout) {
+        this.readTimeout = readTimeout;
         this.router = router;
         this.maxBodyBytes = maxBodyBytes;
         this.authenticator = authenticator;
@@ -89,7 +105,7 @@ public final class ApiHandler extends Handler.Abstract {
                     request.getMethod() + " is not allowed on " + path));
         } else {
             String requester = principal == null ? "anonymous" : principal.actor();
-            Requester.as(requester, () -> {
+            Runnable route = () -> Requester.as(requester, () -> {
                 try {
                     match.handler().handle(exchange);
                 } catch (Exception e) {
@@ -97,8 +113,57 @@ public final class ApiHandler extends Handler.Abstract {
                 }
                 return null;
             });
+            if (match.route().streamsBody() || request.getLength() == 0) {
+                route.run();
+            } else {
+                readBodyThen(request, exchange, route);
+            }
         }
         return true;
+    }
+
+    /**
+     * Reads the whole body without blocking, then runs the route on a pool thread (the route may block on the
+     * database). One of three things happens once: the route runs, the body is refused (413, 408), or the deadline
+     * passes first (408).
+     */
+    private void readBodyThen(Request request, Exchange exchange, Runnable route) {
+        if (request.getLength() > maxBodyBytes) {
+            exchange.fail(exchange.tooLarge());
+            return;
+        }
+        AtomicBoolean settled = new AtomicBoolean();
+        Scheduler.Task deadline = request.getComponents().getScheduler().schedule(() -> {
+            if (settled.compareAndSet(false, true)) {
+                exchange.fail(new FleetException(ProblemType.REQUEST_TIMEOUT, "body",
+                        "the body did not arrive within " + readTimeout.toSeconds() + " s"));
+            }
+        }, readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(
+                Invocable.InvocationType.BLOCKING, (byte[] bytes, Throwable failure) -> {
+                    if (!settled.compareAndSet(false, true)) {
+                        return;
+                    }
+                    deadline.cancel();
+                    if (failure == null) {
+                        exchange.body(bytes);
+                        route.run();
+                    } else {
+                        exchange.fail(bodyFailure(exchange, failure));
+                    }
+                }));
+    }
+
+    private static FleetException bodyFailure(Exchange exchange, Throwable failure) {
+        if (failure instanceof IllegalStateException) {
+            // What Jetty's accumulator throws past the size it was given.
+            return exchange.tooLarge();
+        }
+        if (failure instanceof TimeoutException) {
+            // Jetty's MinimumDataRateHandler, or the connection's idle timeout.
+            return new FleetException(ProblemType.REQUEST_TIMEOUT, "body", "the body arrived too slowly");
+        }
+        return new FleetException(ProblemType.INVALID_INPUT, "body", "the body could not be read");
     }
 
     /** The caller; a 401 problem when there is none. */

@@ -40,6 +40,8 @@ public final class Exchange {
     private final int maxBodyBytes;
     private final Principal principal;
     private Fields query;
+    /** The body, when {@link ApiHandler} has read it in full before the route ran; null otherwise. */
+    private byte[] body;
 
     Exchange(Request request, Response response, Callback callback, Map<String, String> pathParams,
             int maxBodyBytes, Principal principal) {
@@ -116,8 +118,16 @@ public final class Exchange {
         return type == null ? "" : type.split(";")[0].strip().toLowerCase();
     }
 
+    /** Hands over the body read without a thread by {@link ApiHandler}. */
+    void body(byte[] read) {
+        this.body = read;
+    }
+
     /** The body as text, refused with 413 when it is larger than the configured limit. */
     public String bodyText() {
+        if (body != null) {
+            return new String(body, StandardCharsets.UTF_8);
+        }
         long declared = request.getLength();
         if (declared > maxBodyBytes) {
             throw tooLarge();
@@ -212,7 +222,7 @@ public final class Exchange {
         }
         body.put("instance", request.getHttpURI().getPath());
         problem.extensions().forEach(body::putIfAbsent);
-        if (problem.type() == ProblemType.PAYLOAD_TOO_LARGE) {
+        if (problem.type() == ProblemType.PAYLOAD_TOO_LARGE || problem.type() == ProblemType.REQUEST_TIMEOUT) {
             // The rest of the body is not read: the connection cannot carry another request.
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
@@ -223,7 +233,7 @@ public final class Exchange {
         }
     }
 
-    private FleetException tooLarge() {
+    FleetException tooLarge() {
         return new FleetException(ProblemType.PAYLOAD_TOO_LARGE, "body",
                 "the body is larger than " + maxBodyBytes + " bytes");
     }

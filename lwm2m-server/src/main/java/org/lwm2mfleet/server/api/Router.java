@@ -22,9 +22,13 @@ public final class Router {
         void handle(Exchange exchange) throws Exception;
     }
 
-    /** A route as registered; {@code role} is null for an open route. */
+    /**
+     * A route as registered; {@code role} is null for an open route. {@code streamsBody}: the handler reads the
+     * body itself as it arrives (a firmware image); every other route gets its body read in full, without holding a
+     * thread, before it runs.
+     */
     public record Route(String method, String template, Role role, Pattern pattern, List<String> names,
-            RouteHandler handler) {
+            RouteHandler handler, boolean streamsBody) {
     }
 
     /**
@@ -75,6 +79,15 @@ public final class Router {
         return add("DELETE", template, handler);
     }
 
+    /** A route whose handler streams a body larger than the REST limit itself (reads {@code request()}). */
+    public Router streaming(String method, String template, RouteHandler handler) {
+        add(method, template, handler);
+        Route last = routes.remove(routes.size() - 1);
+        routes.add(new Route(last.method(), last.template(), last.role(), last.pattern(), last.names(),
+                last.handler(), true));
+        return this;
+    }
+
     public Router add(String method, String template, RouteHandler handler) {
         return add(method, template, method.equals("GET") ? Role.VIEWER : Role.OPERATOR, handler);
     }
@@ -95,7 +108,7 @@ public final class Router {
             last = m.end();
         }
         regex.append(Pattern.quote(template.substring(last)));
-        routes.add(new Route(method, template, role, Pattern.compile(regex.toString()), names, handler));
+        routes.add(new Route(method, template, role, Pattern.compile(regex.toString()), names, handler, false));
         return this;
     }
 

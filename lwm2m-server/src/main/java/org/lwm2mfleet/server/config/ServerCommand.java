@@ -122,6 +122,27 @@ public class ServerCommand {
     @Option(names = "--public-host", paramLabel = "HOST", description = "Host name devices reach this server at, used in firmware download links (default: the CoAP bind address, 127.0.0.1 when bound to every address).")
     String publicHost;
 
+    @Option(names = "--http-max-connections", defaultValue = "10000", paramLabel = "N", description = "Most HTTP(S) connections open at once, from everyone; beyond it the server stops accepting until one closes (default: ${DEFAULT-VALUE}).")
+    int httpMaxConnections;
+
+    @Option(names = "--http-max-connections-per-address", defaultValue = "64", paramLabel = "N", description = "Most HTTP(S) connections open at once from one IP address; more are closed when accepted (default: ${DEFAULT-VALUE}).")
+    int httpMaxConnectionsPerAddress;
+
+    @Option(names = "--http-min-request-rate", defaultValue = "256", paramLabel = "BYTES_PER_SECOND", description = "A request body arriving slower than this is refused with 408; 0 turns the check off (default: ${DEFAULT-VALUE}).")
+    long httpMinRequestRate;
+
+    @Option(names = "--http-read-timeout", defaultValue = "PT30S", paramLabel = "DURATION", description = "Longest a REST request body may take to arrive (408 beyond), ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration httpReadTimeout;
+
+    @Option(names = "--http-idle-timeout", defaultValue = "PT30S", paramLabel = "DURATION", description = "An HTTP connection silent for this long is closed, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration httpIdleTimeout;
+
+    @Option(names = "--max-event-streams-per-user", defaultValue = "8", paramLabel = "N", description = "Concurrent /api/v1/events streams one user may hold; more are refused with 429 (default: ${DEFAULT-VALUE}).")
+    int maxEventStreamsPerUser;
+
+    @Option(names = "--event-stream-queue", defaultValue = "10000", paramLabel = "EVENTS", description = "Events that may wait for one event-stream client; a client that lets the queue fill is disconnected (default: ${DEFAULT-VALUE}).")
+    int eventStreamQueue;
+
     @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the first user 'admin', created when there is no user (default: a one-time password written to <data-dir>/initial-admin-password, mode 600; the log names the file, never the password). Prefer the environment variable LWM2M_FLEET_ADMIN_PASSWORD: command lines are visible to other users.")
     String adminPassword;
 
@@ -163,7 +184,10 @@ public class ServerCommand {
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
                 .webhookRetryDelay(webhookRetryDelay).webhookAllowPrivate(webhookAllowPrivate).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
-                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig()).build();
+                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig())
+                .httpLimits(new HttpLimits(httpMaxConnections, httpMaxConnectionsPerAddress, httpMinRequestRate,
+                        httpReadTimeout, httpIdleTimeout, maxEventStreamsPerUser, eventStreamQueue))
+                .build();
     }
 
     private AccessConfig accessConfig() {

@@ -44,6 +44,7 @@ import java.time.Duration;
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
  *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
  * @param access users, sessions and HTTPS
+ * @param httpLimits connections, body read rate and deadline, event streams per HTTP client
  */
 public record ServerConfig(
         String bindAddress,
@@ -79,9 +80,13 @@ public record ServerConfig(
         int dtlsMaxPendingHandshakes,
         int udpReceiveBuffer,
         String publicHost,
-        AccessConfig access) {
+        AccessConfig access,
+        HttpLimits httpLimits) {
 
     public ServerConfig {
+        if (httpLimits == null) {
+            throw new InvalidConfigException("http-max-connections", "HTTP limits are required");
+        }
         if (access == null) {
             throw new InvalidConfigException("admin-password", "access configuration is required");
         }
@@ -189,6 +194,7 @@ public record ServerConfig(
         b.udpReceiveBuffer = udpReceiveBuffer;
         b.publicHost = publicHost;
         b.access = access;
+        b.httpLimits = httpLimits;
         return b;
     }
 
@@ -228,6 +234,7 @@ public record ServerConfig(
         private int udpReceiveBuffer = 4 * 1024 * 1024;
         private String publicHost;
         private AccessConfig access = AccessConfig.defaults();
+        private HttpLimits httpLimits = HttpLimits.defaults();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -409,13 +416,19 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder httpLimits(HttpLimits limits) {
+            this.httpLimits = limits;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, unknownDeviceExpiry, modelsDir, serverKey, serverCertificate,
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
                     telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, webhookAllowPrivate, inventoryMaxAge,
                     inventoryStormRate, firmwareMaxBytes,
-                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access);
+                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access,
+                    httpLimits);
         }
     }
 

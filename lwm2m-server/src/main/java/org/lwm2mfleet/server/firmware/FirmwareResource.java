@@ -26,7 +26,7 @@ public final class FirmwareResource {
     }
 
     public void register(Router router) {
-        router.post("/api/v1/firmware", this::upload);
+        router.streaming("POST", "/api/v1/firmware", this::upload);
         router.get("/api/v1/firmware", e -> e.json(200, Map.of("items", images.list())));
         router.get("/api/v1/firmware/versions", e -> e.json(200, Map.of("items", inventory.versions())));
         router.get("/api/v1/firmware/{id}", e -> e.json(200, images.get(id(e, "id"))));

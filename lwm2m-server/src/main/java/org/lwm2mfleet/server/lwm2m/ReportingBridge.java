@@ -18,6 +18,7 @@ import org.eclipse.leshan.server.registration.Registration;
 import org.eclipse.leshan.server.send.SendListener;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
+import org.lwm2mfleet.server.telemetry.DeviceTimestamps;
 import org.lwm2mfleet.server.telemetry.NodePoints;
 import org.lwm2mfleet.server.telemetry.TelemetryPoint;
 import org.lwm2mfleet.server.telemetry.TelemetryWriter;
@@ -35,8 +36,10 @@ public final class ReportingBridge implements ObservationListener, SendListener 
     private final TelemetryWriter writer;
     private final EventBus events;
     private final Clock clock;
+    private final DeviceTimestamps timestamps;
 
-    public ReportingBridge(TelemetryWriter writer, EventBus events, Clock clock) {
+    public ReportingBridge(TelemetryWriter writer, EventBus events, Clock clock, DeviceTimestamps timestamps) {
+        this.timestamps = timestamps;
         this.writer = writer;
         this.events = events;
         this.clock = clock;
@@ -68,7 +71,9 @@ public final class ReportingBridge implements ObservationListener, SendListener 
                 NodePoints.of(registration.getEndpoint(), data, clock.instant(), "send"));
     }
 
-    private void report(String endpoint, String source, List<TelemetryPoint> points) {
+    private void report(String endpoint, String source, List<TelemetryPoint> reported) {
+        // Device clocks are not trusted with what is kept and for how long.
+        List<TelemetryPoint> points = timestamps.admit(reported);
         if (points.isEmpty()) {
             return;
         }

@@ -16,6 +16,10 @@ import org.lwm2mfleet.server.error.FleetException;
  */
 public final class TelemetryResource {
 
+    /** The dates a query may name: no point is stored outside them (see DeviceTimestamps). */
+    static final Instant EARLIEST = Instant.EPOCH;
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     private final TelemetryService telemetry;
     private final DeviceService devices;
 
@@ -58,6 +62,11 @@ public final class TelemetryResource {
             } catch (DateTimeParseException e) {
                 throw FleetException.invalid("step", "an ISO-8601 duration such as PT1M");
             }
+            // Duration.parse takes PT-9999999999H too; milliseconds of such a step overflow a long.
+            if (duration.isNegative() || duration.compareTo(Duration.between(EARLIEST, LATEST)) > 0) {
+                throw FleetException.invalid("step", "must be between PT1S and the range of dates (" + EARLIEST
+                        + " to " + LATEST + ")");
+            }
             body.put("step", duration);
             body.put("buckets", telemetry.downsampled(endpoint, path, from, to, duration));
         } else {
@@ -81,10 +90,16 @@ public final class TelemetryResource {
         if (text == null) {
             return fallback;
         }
+        Instant instant;
         try {
-            return Instant.parse(text);
+            instant = Instant.parse(text);
         } catch (DateTimeParseException e) {
             throw FleetException.invalid(field, "an ISO-8601 instant such as 2026-11-24T10:00:00Z");
         }
+        // Instant goes to year 1,000,000,000; milliseconds since 1970 in a long do not (a 500 once).
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw FleetException.invalid(field, "must be between " + EARLIEST + " and " + LATEST + ", was " + text);
+        }
+        return instant;
     }
 }

@@ -21,8 +21,10 @@ final class MalformedRequests {
 
     private static final Logger LOG = LoggerFactory.getLogger(MalformedRequests.class);
     static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
-    /** Longest quoted value in a log line: query values are device-chosen text. */
+    /** Longest quoted value: query values are device-chosen text. */
     private static final int MAX_QUOTED = 64;
+    /** Longest detail: ours quote at most one value; Leshan's name the endpoint. */
+    private static final int MAX_DETAIL = 200;
 
     private final MeterRegistry meters;
     private final Clock clock;
@@ -55,15 +57,19 @@ final class MalformedRequests {
         }
         long skipped = limiter.skipped.getAndSet(0);
         LOG.warn("{} malformed endpoint={} peer={} reason={} detail={}{}", request, oneLine(endpoint), peer, reason,
-                oneLine(detail), skipped == 0 ? "" : " (" + skipped + " more of these not logged)");
+                oneLine(detail, MAX_DETAIL), skipped == 0 ? "" : " (" + skipped + " more of these not logged)");
     }
 
     /** Device-chosen text made safe for a one-line log entry: bounded, without control characters. */
     static String oneLine(String text) {
+        return oneLine(text, MAX_QUOTED);
+    }
+
+    private static String oneLine(String text, int max) {
         if (text == null) {
             return "-";
         }
-        String bounded = text.length() > MAX_QUOTED ? text.substring(0, MAX_QUOTED) + "..." : text;
+        String bounded = text.length() > max ? text.substring(0, max) + "..." : text;
         StringBuilder safe = new StringBuilder(bounded.length());
         bounded.codePoints().forEach(c -> safe.appendCodePoint(Character.isISOControl(c) ? '?' : c));
         return safe.toString();

@@ -100,8 +100,8 @@ final class RegistrationGuard extends CoapResource {
                 Response answer = new Response(ResponseCode.BAD_REQUEST);
                 answer.setPayload(problem.detail());
                 answer.getOptions().setContentFormat(MediaTypeRegistry.TEXT_PLAIN);
+                report(request, kind, problem); // first: counted by the time the device has the answer
                 exchange.sendResponse(answer);
-                report(request, kind, problem);
                 return;
             }
         }
@@ -149,6 +149,9 @@ final class RegistrationGuard extends CoapResource {
             }
         }
         List<String> lifetime = query.get("lt");
+        if (lifetime != null && lifetime.get(0) == null) {
+            return new Problem("lifetime", "lifetime (lt) has no value");
+        }
         if (lifetime != null && !isLifetime(lifetime.get(0))) {
             return new Problem("lifetime", "lifetime (lt) '" + MalformedRequests.oneLine(lifetime.get(0))
                     + "' is not a whole number of seconds from 1 to " + MAX_LIFETIME_SECONDS);

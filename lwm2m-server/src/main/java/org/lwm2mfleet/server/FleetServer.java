@@ -157,6 +157,7 @@ public final class FleetServer implements AutoCloseable {
         LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
                 new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
                 new DtlsFailureListener(meters, events), clock);
+        LeshanServerFactory.guardUplinks(leshan, meters, clock);
         RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
         leshan.getRegistrationService().addListener(bridge);
         leshan.getPresenceService().addListener(bridge);

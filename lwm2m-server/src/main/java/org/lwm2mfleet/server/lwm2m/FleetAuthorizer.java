@@ -5,7 +5,6 @@ import java.util.Map;
 import org.eclipse.leshan.core.endpoint.EndpointUri;
 import org.eclipse.leshan.core.peer.LwM2mPeer;
 import org.eclipse.leshan.core.request.RegisterRequest;
-import org.eclipse.leshan.core.request.UpdateRequest;
 import org.eclipse.leshan.core.request.UplinkRequest;
 import org.eclipse.leshan.server.registration.Registration;
 import org.eclipse.leshan.server.security.Authorizer;
@@ -28,7 +27,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class FleetAuthorizer implements Authorizer {
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetAuthorizer.class);
-    static final long MAX_LIFETIME_SECONDS = 0xFFFF_FFFFL;
 
     private final DefaultAuthorizer leshanChecks;
     private final FleetSecurityStore store;
@@ -48,17 +46,11 @@ public final class FleetAuthorizer implements Authorizer {
     @Override
     public Authorization isAuthorized(UplinkRequest<?> request, Registration registration, LwM2mPeer sender,
             EndpointUri endpointUri) {
+        // Malformed parameters (a lifetime out of range...) never get here: RegistrationGuard answers them 4.00.
         String endpoint = registration.getEndpoint();
         if (request instanceof RegisterRequest && DeviceService.endpointProblem(endpoint) != null) {
             // The name REST would refuse: stored, it could never be addressed or deleted over REST.
             return refuse(request, endpoint, sender, "endpoint name " + DeviceService.endpointProblem(endpoint));
-        }
-        Long lifetime = request instanceof RegisterRequest register ? register.getLifetime()
-                : request instanceof UpdateRequest update ? update.getLifeTimeInSec() : null;
-        if (lifetime != null && (lifetime < 1 || lifetime > MAX_LIFETIME_SECONDS)) {
-            // Leshan takes any number; a lifetime must be a positive 32-bit count of seconds (LwM2M 1.1, object 1).
-            return refuse(request, endpoint, sender, "lifetime " + lifetime + " s is not between 1 and "
-                    + MAX_LIFETIME_SECONDS);
         }
         if (request instanceof RegisterRequest && !sender.getIdentity().isSecure() && !allowUnknownCoap
                 && !store.isProvisionedWithoutSecurity(endpoint)) {

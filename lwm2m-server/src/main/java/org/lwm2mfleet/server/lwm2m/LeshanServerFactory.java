@@ -49,6 +49,11 @@ public final class LeshanServerFactory {
      * time, and 4 still cover its retransmissions and a request crossing a notification.
      */
     static final int PEER_DEDUPLICATION_MESSAGES = 4;
+    /**
+     * The largest answer of a device to a Read, Discover or composite request, reassembled block-wise: a whole
+     * device read with many instances is tens of kilobytes. Californium's default is 8 KiB.
+     */
+    static final int DEVICE_ANSWER_MAX_BYTES = 1024 * 1024;
     /** Block size of block-wise transfers when the device does not ask for one (see {@link #create}). */
     static final int BLOCK_SIZE = 1024;
 
@@ -70,8 +75,9 @@ public final class LeshanServerFactory {
         coapConfig.set(DtlsConfig.DTLS_USE_HELLO_VERIFY_REQUEST, true);
         coapConfig.set(DtlsConfig.DTLS_MAX_CONNECTIONS, config.dtlsMaxConnections());
         coapConfig.set(DtlsConfig.DTLS_MAX_PENDING_HANDSHAKE_RESULT_JOBS, config.dtlsMaxPendingHandshakes());
-        // Block-wise bodies (firmware pushed or downloaded) up to the firmware size limit; Californium's default is 8 KiB.
-        coapConfig.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, (int) config.firmwareMaxBytes());
+        // The largest body Californium reassembles: device answers to our reads (a request's own limit, by resource,
+        // is set by UplinkBodyLimits). Firmware only leaves the server, and what is sent is not bounded by this.
+        coapConfig.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, DEVICE_ANSWER_MAX_BYTES);
         // Blocks of 1,024 bytes (the largest CoAP allows; Californium's default is 512) when a device leaves the size
         // to us: a firmware download is one round trip per block, so this halves it (measured by bench
         // firmware-campaign). A device that wants smaller blocks asks in its first request, and gets them.
@@ -99,6 +105,7 @@ public final class LeshanServerFactory {
         builder.setRegistrationStore(new InMemoryRegistrationStore(config.registrationCleanupPeriod().toSeconds()));
         builder.setSecurityStore(securityStore);
         builder.setAuthorizer(authorizer);
+        builder.setLinkParser(new QuietLinkParser());
         builder.setClientAwakeTimeProvider(new StaticClientAwakeTimeProvider((int) config.queueAwakeTime().toMillis()));
         builder.setPrivateKey(identity.privateKey());
         builder.setCertificateChain(identity.certificateChain());
@@ -109,5 +116,14 @@ public final class LeshanServerFactory {
         ((CaliforniumServerEndpoint) server.getEndpoint(Protocol.COAP)).getCoapEndpoint()
                 .addInterceptor(QuotedVersions.UNQUOTE_LWM2M_QUERY);
         return server;
+    }
+
+    /**
+     * Puts {@link RegistrationGuard} in front of Leshan's {@code /rd} and {@link UplinkBodyLimits} on every endpoint:
+     * malformed Register/Update parameters answer 4.00 (counted, logged once), bodies are bounded by resource.
+     */
+    public static void guardUplinks(LeshanServer server, io.micrometer.core.instrument.MeterRegistry meters,
+            java.time.Clock clock) {
+        RegistrationGuard.install(server, new QuietLinkParser(), meters, clock);
     }
 }

@@ -508,10 +508,39 @@ public final class DeviceOperations {
 
     private static FleetException refused(String endpoint, LwM2mResponse response) {
         ResponseCode code = response.getCode();
-        String detail = "device '" + endpoint + "' answered " + code.getName()
-                + (response.getErrorMessage() == null ? "" : ": " + response.getErrorMessage());
+        String text = response.getErrorMessage();
+        // Leshan gives an empty message, not null, when the device sent no diagnostic payload.
+        String detail = "device '" + endpoint + "' answered " + describe(code)
+                + (text == null || text.isBlank() ? "" : ": " + text);
         return new FleetException(code.getCode() >= 500 ? ProblemType.DEVICE_ERROR : ProblemType.DEVICE_REFUSED,
                 null, detail);
+    }
+
+    /**
+     * "5.01 Not Implemented": the CoAP code and its name. Leshan names only the codes LwM2M lists and calls the
+     * others UNKNOWN, so the name comes from Californium's table, which has every code of RFC 7252 and later.
+     */
+    static String describe(ResponseCode code) {
+        String number = code.getCode() / 100 + "." + String.format("%02d", code.getCode() % 100);
+        try {
+            var coap = org.eclipse.californium.core.coap.CoAP.ResponseCode
+                    .valueOf(org.eclipse.leshan.transport.californium.ResponseCodeUtil.toCoapCode(code.getCode()));
+            return number + " " + words(coap.name());
+        } catch (RuntimeException unknownCode) {
+            return number;
+        }
+    }
+
+    /** NOT_IMPLEMENTED becomes "Not Implemented". */
+    private static String words(String constant) {
+        StringBuilder words = new StringBuilder();
+        for (String word : constant.split("_")) {
+            if (!word.isEmpty()) {
+                words.append(words.length() == 0 ? "" : " ").append(word.charAt(0))
+                        .append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return words.toString();
     }
 
     private static FleetException failed(String endpoint, Exception error) {

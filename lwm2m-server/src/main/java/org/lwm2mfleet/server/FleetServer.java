@@ -27,6 +27,7 @@ import org.lwm2mfleet.server.api.OpenApiResource;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.api.SecurityHeadersHandler;
 import org.lwm2mfleet.server.api.SystemResource;
+import org.lwm2mfleet.server.auth.AccessGate;
 import org.lwm2mfleet.server.auth.AccessResource;
 import org.lwm2mfleet.server.auth.ApiTokens;
 import org.lwm2mfleet.server.auth.AuditLog;
@@ -34,6 +35,7 @@ import org.lwm2mfleet.server.auth.Authenticator;
 import org.lwm2mfleet.server.auth.FirstAdmin;
 import org.lwm2mfleet.server.auth.LoginThrottle;
 import org.lwm2mfleet.server.auth.PasswordHasher;
+import org.lwm2mfleet.server.auth.Role;
 import org.lwm2mfleet.server.auth.Sessions;
 import org.lwm2mfleet.server.auth.Users;
 import org.lwm2mfleet.server.config.ServerConfig;
@@ -228,7 +230,7 @@ public final class FleetServer implements AutoCloseable {
         // HTTP: REST, event stream, health and metrics, console.
         EventStreamHandler eventStream = new EventStreamHandler(events, config.httpLimits().eventStreamQueue(),
                 config.httpLimits().maxEventStreamsPerUser(), meters);
-        Router router = new Router();
+        Router router = new Router(Role.VIEWER, Role.OPERATOR);
         new AccessResource(users, tokens, sessions, new LoginThrottle(clock), audit, firstAdmin, meters)
                 .register(router);
         new DeviceResource(devices, new org.lwm2mfleet.server.models.ModelCatalogue(models)).register(router);
@@ -258,7 +260,7 @@ public final class FleetServer implements AutoCloseable {
         console.setDirAllowed(false);
         // Slow and greedy clients: connection caps, idle timeout, body rate, problem+json for Jetty's own errors.
         org.lwm2mfleet.server.api.OverloadLimits.install(http, connector, new SecurityHeadersHandler(
-                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new Authenticator(tokens, sessions), audit,
+                new Handler.Sequence(new ApiHandler(router, config.maxRequestBodyBytes(), new AccessGate(new Authenticator(tokens, sessions), audit),
                         config.httpLimits().requestReadTimeout()),
                         org.lwm2mfleet.server.api.WebJars.handler(http), console)), config.httpLimits(), meters);
 

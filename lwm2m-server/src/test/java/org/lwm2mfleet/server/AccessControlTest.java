@@ -129,7 +129,7 @@ class AccessControlTest {
     @Test
     void everyRouteNeedsTheRoleInTheTable() {
         Set<String> registered = server.server().routes().stream()
-                .map(r -> r.method() + " " + r.template() + " " + (r.role() == null ? "open" : r.role().id()))
+                .map(r -> r.method() + " " + r.template() + " " + (r.access() == null ? "open" : r.access().id()))
                 .collect(Collectors.toCollection(TreeSet::new));
         Set<String> table = new TreeSet<>();
         for (String[] row : ROLE_TABLE) {

@@ -33,7 +33,7 @@ class OpenApiTest {
                 }
             }
             Set<String> routes = server.server().routes().stream()
-                    .map(r -> r.method() + " " + r.template() + " " + (r.role() == null ? "open" : r.role().id()))
+                    .map(r -> r.method() + " " + r.template() + " " + (r.access() == null ? "open" : r.access().id()))
                     .collect(Collectors.toCollection(TreeSet::new));
             assertThat(documented).isEqualTo(routes);
         }

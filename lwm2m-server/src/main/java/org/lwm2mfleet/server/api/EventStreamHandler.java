@@ -65,7 +65,7 @@ public final class EventStreamHandler implements AutoCloseable {
 
     public void stream(Exchange exchange) {
         Predicate<FleetEvent> filter = filter(exchange.query("type"), exchange.query("endpoint"));
-        String user = exchange.principal() == null ? "anonymous" : exchange.principal().username();
+        String user = exchange.caller() == null ? "anonymous" : exchange.caller().user();
         synchronized (streamsPerUser) {
             int held = streamsPerUser.getOrDefault(user, 0);
             if (held >= maxPerUser) {

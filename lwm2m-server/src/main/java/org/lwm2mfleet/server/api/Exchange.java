@@ -14,7 +14,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.lwm2mfleet.server.auth.Principal;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
 import org.slf4j.Logger;
@@ -38,14 +37,14 @@ public final class Exchange {
     private final Callback callback;
     private final Map<String, String> pathParams;
     private final int maxBodyBytes;
-    private final Principal principal;
+    private final Caller caller;
     private Fields query;
     /** The body, when {@link ApiHandler} has read it in full before the route ran; null otherwise. */
     private byte[] body;
 
     Exchange(Request request, Response response, Callback callback, Map<String, String> pathParams,
-            int maxBodyBytes, Principal principal) {
-        this.principal = principal;
+            int maxBodyBytes, Caller caller) {
+        this.caller = caller;
         this.request = request;
         this.response = response;
         this.callback = callback;
@@ -53,14 +52,19 @@ public final class Exchange {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** Who is calling; null only on open routes. */
-    public Principal principal() {
-        return principal;
+    /** Who is calling, as the {@link Gate} admitted them; null only on open routes. */
+    public Caller caller() {
+        return caller;
     }
 
-    /** The session cookie's value, or null. */
-    public String sessionId() {
-        return ApiHandler.sessionCookie(request);
+    /** The value of the request's cookie {@code name}, or null. */
+    public String cookie(String name) {
+        for (org.eclipse.jetty.http.HttpCookie cookie : Request.getCookies(request)) {
+            if (cookie.getName().equals(name)) {
+                return cookie.getValue();
+            }
+        }
+        return null;
     }
 
     public Request request() {

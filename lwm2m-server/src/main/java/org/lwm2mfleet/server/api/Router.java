@@ -7,13 +7,13 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.lwm2mfleet.server.auth.Role;
 
 /**
- * Maps method and path to a handler and the role it needs. Templates name their parameters:
+ * Maps method and path to a handler and the access rule its caller must meet. Templates name their parameters:
  * {@code /devices/{endpoint}} matches one path segment, {@code {path*}} the rest of the path. Routes are tried in
- * the order they were added. Unless a route says otherwise, reading (GET) needs {@link Role#VIEWER} and anything
- * else {@link Role#OPERATOR}; {@link #open} routes need no credential at all.
+ * the order they were added. Each route carries the {@link AccessRule} its caller must meet: unless a route says
+ * otherwise, the router's read rule for GET and its write rule for anything else; {@link #open} routes need no
+ * credential at all. The rules are the access room's; the router only carries them.
  */
 public final class Router {
 
@@ -23,11 +23,11 @@ public final class Router {
     }
 
     /**
-     * A route as registered; {@code role} is null for an open route. {@code streamsBody}: the handler reads the
+     * A route as registered; {@code access} is null for an open route. {@code streamsBody}: the handler reads the
      * body itself as it arrives (a firmware image); every other route gets its body read in full, without holding a
      * thread, before it runs.
      */
-    public record Route(String method, String template, Role role, Pattern pattern, List<String> names,
+    public record Route(String method, String template, AccessRule access, Pattern pattern, List<String> names,
             RouteHandler handler, boolean streamsBody) {
     }
 
@@ -41,25 +41,33 @@ public final class Router {
     private static final Pattern PARAM = Pattern.compile("\\{(\\w+)(\\*?)}");
 
     private final List<Route> routes = new ArrayList<>();
+    private final AccessRule readRule;
+    private final AccessRule writeRule;
+
+    /** @param readRule what a GET needs unless its route says otherwise; {@code writeRule}, every other method */
+    public Router(AccessRule readRule, AccessRule writeRule) {
+        this.readRule = java.util.Objects.requireNonNull(readRule);
+        this.writeRule = java.util.Objects.requireNonNull(writeRule);
+    }
 
     public Router get(String template, RouteHandler handler) {
         return add("GET", template, handler);
     }
 
-    public Router get(String template, Role role, RouteHandler handler) {
-        return add("GET", template, role, handler);
+    public Router get(String template, AccessRule access, RouteHandler handler) {
+        return add("GET", template, access, handler);
     }
 
-    public Router post(String template, Role role, RouteHandler handler) {
-        return add("POST", template, role, handler);
+    public Router post(String template, AccessRule access, RouteHandler handler) {
+        return add("POST", template, access, handler);
     }
 
-    public Router put(String template, Role role, RouteHandler handler) {
-        return add("PUT", template, role, handler);
+    public Router put(String template, AccessRule access, RouteHandler handler) {
+        return add("PUT", template, access, handler);
     }
 
-    public Router delete(String template, Role role, RouteHandler handler) {
-        return add("DELETE", template, role, handler);
+    public Router delete(String template, AccessRule access, RouteHandler handler) {
+        return add("DELETE", template, access, handler);
     }
 
     /** A route anyone may call, signed in or not: sign-in itself, health. */
@@ -83,20 +91,20 @@ public final class Router {
     public Router streaming(String method, String template, RouteHandler handler) {
         add(method, template, handler);
         Route last = routes.remove(routes.size() - 1);
-        routes.add(new Route(last.method(), last.template(), last.role(), last.pattern(), last.names(),
+        routes.add(new Route(last.method(), last.template(), last.access(), last.pattern(), last.names(),
                 last.handler(), true));
         return this;
     }
 
     public Router add(String method, String template, RouteHandler handler) {
-        return add(method, template, method.equals("GET") ? Role.VIEWER : Role.OPERATOR, handler);
+        return add(method, template, method.equals("GET") ? readRule : writeRule, handler);
     }
 
-    public Router add(String method, String template, Role role, RouteHandler handler) {
-        return register(method, template, java.util.Objects.requireNonNull(role), handler);
+    public Router add(String method, String template, AccessRule access, RouteHandler handler) {
+        return register(method, template, java.util.Objects.requireNonNull(access), handler);
     }
 
-    private Router register(String method, String template, Role role, RouteHandler handler) {
+    private Router register(String method, String template, AccessRule access, RouteHandler handler) {
         StringBuilder regex = new StringBuilder();
         List<String> names = new ArrayList<>();
         Matcher m = PARAM.matcher(template);
@@ -108,7 +116,7 @@ public final class Router {
             last = m.end();
         }
         regex.append(Pattern.quote(template.substring(last)));
-        routes.add(new Route(method, template, role, Pattern.compile(regex.toString()), names, handler, false));
+        routes.add(new Route(method, template, access, Pattern.compile(regex.toString()), names, handler, false));
         return this;
     }
 

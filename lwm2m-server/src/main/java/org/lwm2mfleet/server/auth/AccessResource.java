@@ -108,17 +108,17 @@ public final class AccessResource {
     }
 
     private void whoAmI(Exchange exchange) {
-        Principal principal = exchange.principal();
+        Principal principal = Principal.of(exchange);
         String csrf = principal.viaSession() ? sessionCsrf(exchange) : null;
         exchange.json(200, sessionView(principal, csrf));
     }
 
     private String sessionCsrf(Exchange exchange) {
-        return sessions.touch(exchange.sessionId()).map(Sessions.Session::csrfToken).orElse(null);
+        return sessions.touch(exchange.cookie(Authenticator.SESSION_COOKIE)).map(Sessions.Session::csrfToken).orElse(null);
     }
 
     private void signOut(Exchange exchange) {
-        sessions.end(exchange.principal().sessionId());
+        sessions.end(Principal.of(exchange).sessionId());
         exchange.response().getHeaders().add(HttpHeader.SET_COOKIE, Authenticator.SESSION_COOKIE
                 + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" + (exchange.request().isSecure() ? "; Secure" : ""));
         exchange.noContent();
@@ -126,7 +126,7 @@ public final class AccessResource {
 
     private void changePassword(Exchange exchange) {
         JsonNode body = exchange.bodyJson();
-        Principal principal = exchange.principal();
+        Principal principal = Principal.of(exchange);
         users.changePassword(principal.username(), text(body, "currentPassword", true),
                 text(body, "newPassword", true));
         sessions.endAllOf(principal.username());
@@ -195,14 +195,14 @@ public final class AccessResource {
     }
 
     private void listTokens(Exchange exchange) {
-        Principal principal = exchange.principal();
+        Principal principal = Principal.of(exchange);
         List<ApiToken> list = principal.role() == Role.ADMIN ? tokens.all() : tokens.ownedBy(principal.username());
         exchange.json(200, Map.of("items", list.stream().map(AccessResource::tokenView).toList()));
     }
 
     private void createToken(Exchange exchange) {
         JsonNode body = exchange.bodyJson();
-        Principal principal = exchange.principal();
+        Principal principal = Principal.of(exchange);
         String roleText = text(body, "role", false);
         Role role = roleText == null ? principal.role() : Role.parse("role", roleText);
         if (!principal.role().includes(role)) {
@@ -231,7 +231,7 @@ public final class AccessResource {
         } catch (NumberFormatException e) {
             throw FleetException.invalid("id", "must be a token id");
         }
-        Principal principal = exchange.principal();
+        Principal principal = Principal.of(exchange);
         ApiToken token = tokens.get(id);
         if (principal.role() != Role.ADMIN && !token.owner().equals(principal.username())) {
             // Someone else's token is as good as no token, to this caller.

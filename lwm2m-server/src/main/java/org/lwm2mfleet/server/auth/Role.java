@@ -1,11 +1,13 @@
 package org.lwm2mfleet.server.auth;
 
+import org.lwm2mfleet.server.api.AccessRule;
+
 import java.util.Locale;
 
 import org.lwm2mfleet.server.error.FleetException;
 
 /** What a user or token may do; each role includes the ones before it. */
-public enum Role {
+public enum Role implements AccessRule {
     /** Reads everything, changes nothing. */
     VIEWER,
     /** Operates devices, firmware, campaigns and rules. */
@@ -17,6 +19,7 @@ public enum Role {
         return compareTo(other) >= 0;
     }
 
+    @Override
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -61,7 +61,7 @@ public final class FirmwareResource {
                 : Arrays.stream(models.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
         FirmwareImage image = images.upload(exchange.query("name"), exchange.query("version"), modelList,
                 exchange.request().getLength(), Content.Source.asInputStream(exchange.request()),
-                exchange.principal().actor());
+                exchange.caller().actor());
         exchange.response().getHeaders().put("Location", "/api/v1/firmware/" + image.id());
         exchange.json(201, image);
     }

@@ -25,7 +25,7 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.events.FleetEvent;
 import org.lwm2mfleet.server.ops.DeviceOperations;
-import org.lwm2mfleet.server.ops.Requester;
+import org.lwm2mfleet.server.runtime.Requester;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

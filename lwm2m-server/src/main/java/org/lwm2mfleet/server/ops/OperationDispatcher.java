@@ -12,6 +12,7 @@ import java.util.function.Function;
 
 import org.eclipse.leshan.server.LeshanServer;
 import org.eclipse.leshan.server.registration.Registration;
+import org.lwm2mfleet.server.runtime.Requester;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
 

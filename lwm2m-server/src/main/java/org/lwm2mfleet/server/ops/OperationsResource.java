@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import org.lwm2mfleet.server.runtime.Requester;
 import org.lwm2mfleet.server.api.Exchange;
 import org.lwm2mfleet.server.api.Router;
 import org.lwm2mfleet.server.auth.Role;
@@ -90,7 +91,7 @@ public final class OperationsResource {
             OperationDispatcher.arguments(body);
         }
         // A viewer may read an awake device but leaves nothing behind: no pending operation for a sleeping one.
-        boolean mayQueue = exchange.principal() != null && exchange.principal().role().includes(Role.OPERATOR);
+        boolean mayQueue = exchange.caller() != null && exchange.caller().may(Role.OPERATOR);
         OperationDispatcher.Submission submission = dispatcher.submit(request, expiresIn(exchange), mayQueue);
         if (submission.pendingId() != null) {
             exchange.response().getHeaders().put("Location", "/api/v1/operations/" + submission.pendingId());

@@ -20,7 +20,7 @@ public final class AlertResource {
         router.get("/api/v1/alerts", this::list);
         router.get("/api/v1/alerts/{id}", e -> e.json(200, alerts.get(id(e))));
         router.post("/api/v1/alerts/{id}/acknowledge", Role.OPERATOR,
-                e -> e.json(200, alerts.acknowledge(id(e), e.principal().actor())));
+                e -> e.json(200, alerts.acknowledge(id(e), e.caller().actor())));
     }
 
     private void list(Exchange exchange) {

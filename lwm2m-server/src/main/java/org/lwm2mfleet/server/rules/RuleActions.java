@@ -19,7 +19,7 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.ops.OperationDispatcher;
 import org.lwm2mfleet.server.ops.OperationRequest;
-import org.lwm2mfleet.server.ops.Requester;
+import org.lwm2mfleet.server.runtime.Requester;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -26,7 +26,7 @@ import org.lwm2mfleet.server.events.FleetEvent;
 import org.lwm2mfleet.server.ops.DeviceOperations;
 import org.lwm2mfleet.server.ops.ObservationRegistry;
 import org.lwm2mfleet.server.ops.OperationDispatcher;
-import org.lwm2mfleet.server.ops.Requester;
+import org.lwm2mfleet.server.runtime.Requester;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

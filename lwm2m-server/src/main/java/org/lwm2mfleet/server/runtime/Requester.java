@@ -1,4 +1,4 @@
-package org.lwm2mfleet.server.ops;
+package org.lwm2mfleet.server.runtime;
 
 import java.util.function.Supplier;
 

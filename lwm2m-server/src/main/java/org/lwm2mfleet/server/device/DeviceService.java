@@ -43,6 +43,8 @@ public final class DeviceService implements AutoCloseable {
     static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:\\-]{1,64}");
     private static final int MAX_TAGS = 32;
     public static final int MAX_PAGE = 500;
+    /** Devices of a bulk provisioning stored in one transaction. */
+    private static final int BULK_CHUNK = 500;
 
     private final DeviceRepository repository;
     private final EventBus events;
@@ -95,48 +97,96 @@ public final class DeviceService implements AutoCloseable {
     public Device provision(NewDevice device) {
         NewDevice valid = validate(device);
         certificates.check(valid.endpoint(), valid.credentials());
+        provisionValid(valid);
+        return get(valid.endpoint());
+    }
+
+    /** Stores a validated device in its own transaction, then tells the rest of the server. */
+    private void provisionValid(NewDevice valid) {
         try {
             repository.jdbc().inTransaction(() -> {
-                if (repository.exists(valid.endpoint())) {
-                    throw new FleetException(ProblemType.CONFLICT, "endpoint",
-                            "a device with endpoint '" + valid.endpoint() + "' already exists");
-                }
-                checkPskIdentityFree(valid.endpoint(), valid.credentials());
-                repository.insert(valid, clock.instant());
+                insert(valid);
                 return null;
             });
         } catch (DataAccessException e) {
-            // Two requests raced past the checks above; the constraint decided.
+            // Two requests raced past the checks in insert; the constraint decided.
             if (e.isUniqueViolation()) {
                 throw new FleetException(ProblemType.CONFLICT, "endpoint",
                         "endpoint or PSK identity of '" + valid.endpoint() + "' is already taken");
             }
             throw e;
         }
+        provisioned(valid);
+    }
+
+    /** Inside the caller's transaction: the device's rows, unless its endpoint or PSK identity is taken. */
+    private void insert(NewDevice valid) {
+        if (repository.exists(valid.endpoint())) {
+            throw new FleetException(ProblemType.CONFLICT, "endpoint",
+                    "a device with endpoint '" + valid.endpoint() + "' already exists");
+        }
+        checkPskIdentityFree(valid.endpoint(), valid.credentials());
+        repository.insert(valid, clock.instant());
+    }
+
+    /** After the commit: the DTLS side learns the credentials, the log and the event stream the device. */
+    private void provisioned(NewDevice valid) {
         notifyCredentials(valid.endpoint(), valid.credentials());
         LOG.info("device provisioned endpoint={} credentials={}{}", valid.endpoint(), valid.credentials().kind(),
                 pinned(valid.credentials()));
         events.publish(EventTypes.PROVISIONED, valid.endpoint(), Map.of("credentials", valid.credentials().kind()));
-        return get(valid.endpoint());
     }
 
     /** Provisions each row on its own: one bad row is reported and the others still go in. */
     public BulkResult provisionAll(List<Supplier<NewDevice>> rows) {
-        List<BulkResult.Row> results = new ArrayList<>();
-        int created = 0;
+        BulkResult.Row[] results = new BulkResult.Row[rows.size()];
+        List<Integer> valid = new ArrayList<>();
+        List<NewDevice> devices = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             String endpoint = null;
             try {
                 NewDevice device = rows.get(i).get();
                 endpoint = device.endpoint();
-                provision(device);
-                results.add(new BulkResult.Row(i + 1, endpoint, "created", null, null));
-                created++;
+                NewDevice checked = validate(device);
+                certificates.check(checked.endpoint(), checked.credentials());
+                valid.add(i);
+                devices.add(checked);
             } catch (FleetException e) {
-                results.add(new BulkResult.Row(i + 1, endpoint, "rejected", e.field(), e.getMessage()));
+                results[i] = new BulkResult.Row(i + 1, endpoint, "rejected", e.field(), e.getMessage());
             }
         }
-        return new BulkResult(created, rows.size() - created, results);
+        // Valid rows are stored BULK_CHUNK to a transaction: every commit is written to disk before it returns, and
+        // 10,000 of them one by one take long. A chunk that fails (a duplicate, a race) is stored row by row.
+        for (int from = 0; from < devices.size(); from += BULK_CHUNK) {
+            List<NewDevice> chunk = devices.subList(from, Math.min(devices.size(), from + BULK_CHUNK));
+            boolean stored;
+            try {
+                repository.jdbc().inTransaction(() -> {
+                    chunk.forEach(this::insert);
+                    return null;
+                });
+                stored = true;
+            } catch (FleetException | DataAccessException e) {
+                stored = false;
+            }
+            for (int j = 0; j < chunk.size(); j++) {
+                int row = valid.get(from + j);
+                NewDevice device = chunk.get(j);
+                try {
+                    if (stored) {
+                        provisioned(device);
+                    } else {
+                        provisionValid(device);
+                    }
+                    results[row] = new BulkResult.Row(row + 1, device.endpoint(), "created", null, null);
+                } catch (FleetException e) {
+                    results[row] = new BulkResult.Row(row + 1, device.endpoint(), "rejected", e.field(),
+                            e.getMessage());
+                }
+            }
+        }
+        int created = (int) java.util.Arrays.stream(results).filter(r -> r.status().equals("created")).count();
+        return new BulkResult(created, rows.size() - created, List.of(results));
     }
 
     public Device replaceCredentials(String endpoint, Credentials credentials) {

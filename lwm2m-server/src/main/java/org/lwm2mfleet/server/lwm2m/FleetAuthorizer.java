@@ -70,27 +70,11 @@ public final class FleetAuthorizer implements Authorizer {
     private Authorization refuse(UplinkRequest<?> request, String endpoint, LwM2mPeer sender, String reason) {
         String kind = request.getClass().getSimpleName().replace("Request", "").toLowerCase();
         String peer = PeerAddress.of(sender);
-        LOG.warn("{} refused endpoint={} peer={} security={} reason={}", kind, printable(endpoint), peer,
+        LOG.warn("{} refused endpoint={} peer={} security={} reason={}", kind, endpoint, peer,
                 PeerAddress.securityMode(sender), reason);
         meters.counter("lwm2m.registrations.refused", "request", kind).increment();
         events.publish(EventTypes.AUTHENTICATION_FAILED, endpoint,
                 Map.of("peer", peer, "reason", reason, "request", kind));
         return Authorization.declined();
-    }
-
-    /** The name as a log line can hold it: control characters escaped, so a name cannot forge log lines. */
-    static String printable(String endpoint) {
-        if (endpoint == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder();
-        endpoint.codePoints().limit(300).forEach(c -> {
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
-                out.append(String.format("\\u%04x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
     }
 }

@@ -100,12 +100,11 @@ public final class LeshanServerFactory {
         builder.setEndpointsProviders(endpoints.build());
         // The announced version of each object, or the nearest one the server has (marked assumed on the device).
         builder.setObjectModelProvider(new NearestVersionModelProvider(new ModelCatalogue(models)));
-        // Quoted versions from LwM2M 1.0 devices (ver="1.1"), see QuotedVersions.
-        builder.setLinkParser(QuotedVersions.linkParser());
+        // Quoted versions from LwM2M 1.0 devices (ver="1.1"), see QuotedVersions; errors that do not echo the payload.
+        builder.setLinkParser(new QuietLinkParser());
         builder.setRegistrationStore(new InMemoryRegistrationStore(config.registrationCleanupPeriod().toSeconds()));
         builder.setSecurityStore(securityStore);
         builder.setAuthorizer(authorizer);
-        builder.setLinkParser(new QuietLinkParser());
         builder.setClientAwakeTimeProvider(new StaticClientAwakeTimeProvider((int) config.queueAwakeTime().toMillis()));
         builder.setPrivateKey(identity.privateKey());
         builder.setCertificateChain(identity.certificateChain());

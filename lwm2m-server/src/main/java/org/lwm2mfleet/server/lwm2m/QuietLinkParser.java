@@ -2,19 +2,18 @@ package org.lwm2mfleet.server.lwm2m;
 
 import org.eclipse.leshan.core.link.Link;
 import org.eclipse.leshan.core.link.LinkParseException;
-import org.eclipse.leshan.core.link.lwm2m.DefaultLwM2mLinkParser;
 import org.eclipse.leshan.core.link.lwm2m.LwM2mLink;
 import org.eclipse.leshan.core.link.lwm2m.LwM2mLinkParser;
 
 /**
- * Leshan's link parser, whose errors no longer quote the input. Leshan's message is "Unable to parse" followed by
+ * Leshan's link parser (tolerating quoted versions, {@link QuotedVersions}), whose errors no longer quote the input. Leshan's message is "Unable to parse" followed by
  * the whole payload, and its registration resource answers 4.00 with that message: a 16 KiB malformed
  * registration came back as a 16 KiB error (block-wise), a reflection the sender did not pay for. The error now
  * gives only the length of what was sent.
  */
 final class QuietLinkParser implements LwM2mLinkParser {
 
-    private final LwM2mLinkParser leshan = new DefaultLwM2mLinkParser();
+    private final LwM2mLinkParser leshan = QuotedVersions.linkParser();
 
     @Override
     public Link[] parseCoreLinkFormat(byte[] bytes) throws LinkParseException {

@@ -85,7 +85,8 @@ class ReportingTest {
             int before = series(server, "restart-1").get("points").size();
 
             // The device's next update gets 4.04, it registers again, and the server observes it again by itself.
-            await().atMost(Duration.ofSeconds(30))
+            // A bound, not a pace: on a loaded machine the re-registration and the new observe take a while.
+            await().atMost(Duration.ofSeconds(60))
                     .until(() -> series(server, "restart-1").get("points").size() >= before + 2);
             assertThat(server.server().leshan().getObservationService().getObservations(
                     server.server().leshan().getRegistrationService().getByEndpoint("restart-1"))).hasSize(1);

@@ -56,7 +56,7 @@ public final class DemoFleet implements AutoCloseable {
 
     private final List<SimulatedFleet> fleets;
     private final java.util.concurrent.ScheduledExecutorService gasEvents = java.util.concurrent.Executors
-            .newSingleThreadScheduledExecutor(org.lwm2mfleet.server.DaemonThreads.named("demo-gas"));
+            .newSingleThreadScheduledExecutor(org.lwm2mfleet.server.runtime.DaemonThreads.named("demo-gas"));
 
     private DemoFleet(List<SimulatedFleet> fleets) {
         this.fleets = fleets;

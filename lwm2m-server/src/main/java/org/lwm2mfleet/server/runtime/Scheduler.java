@@ -33,7 +33,12 @@ public final class Scheduler implements Lifecycle {
 
     /** @param threads how many tasks may run at once; the threads start with the first task */
     public Scheduler(int threads) {
-        this.executor = new ScheduledThreadPoolExecutor(threads, DaemonThreads.named(THREAD_NAME, true));
+        this(THREAD_NAME, threads);
+    }
+
+    /** @param name what its threads are called, numbered */
+    public Scheduler(String name, int threads) {
+        this.executor = new ScheduledThreadPoolExecutor(threads, DaemonThreads.named(name, true));
         // Cancelled tasks leave the queue at once: a room that stops does not leave its jobs behind until their time.
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);

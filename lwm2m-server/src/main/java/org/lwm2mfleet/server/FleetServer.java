@@ -97,8 +97,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 public final class FleetServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetServer.class);
-    /** Threads of the shared background pool: retention and clean-ups are short, and a long one leaves room. */
-    private static final int SCHEDULER_THREADS = 4;
+    /**
+     * Threads of the shared background pool: the jobs are short but for a retention pass, and while one runs the other
+     * thread keeps the once-a-second jobs (pending-operation expiry, refused sign-in counts) on time.
+     */
+    private static final int SCHEDULER_THREADS = 2;
 
     private final Database database;
     private final DeviceService devices;
@@ -324,7 +327,7 @@ public final class FleetServer implements AutoCloseable {
                 }, eventStream::close);
         if (config.demo()) {
             parts.add("demo fleet", () -> server.demo = DemoFleet.start(devices, server.coapsUri(), identity,
-                    config.dataDir(), config.demoDevices()), () -> {
+                    config.dataDir(), config.demoDevices(), scheduler), () -> {
                         if (server.demo != null) {
                             server.demo.close();
                         }

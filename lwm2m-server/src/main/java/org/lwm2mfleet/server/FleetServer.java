@@ -78,6 +78,8 @@ import org.lwm2mfleet.server.rules.AlertResource;
 import org.lwm2mfleet.server.rules.Alerts;
 import org.lwm2mfleet.server.rules.RuleResource;
 import org.lwm2mfleet.server.rules.Rules;
+import org.lwm2mfleet.server.runtime.Parts;
+import org.lwm2mfleet.server.runtime.Scheduler;
 import org.lwm2mfleet.server.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,12 +91,19 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * The whole server, wired by hand: this file is the table of contents. {@link #start} builds every part in
- * dependency order and starts the sockets; {@link #close} stops them in reverse.
+ * The whole server, wired by hand: this file is the table of contents. {@link #start} first builds every part in
+ * dependency order (constructors only store their collaborators), then starts the parts in one visible order (see
+ * {@code parts} at its end); {@link #close} stops them in the reverse order. A start that fails stops what it had
+ * started and closes the database before the failure propagates.
  */
 public final class FleetServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetServer.class);
+    /**
+     * Threads of the shared background pool: the jobs are short but for a retention pass, and while one runs the other
+     * thread keeps the once-a-second jobs (pending-operation expiry, refused sign-in counts) on time.
+     */
+    private static final int SCHEDULER_THREADS = 2;
 
     private final Database database;
     private final DeviceService devices;
@@ -103,14 +112,14 @@ public final class FleetServer implements AutoCloseable {
     private final EventStreamHandler eventStream;
     private final ServerIdentity identity;
     private final EventBus events;
-    /** Background writers and jobs, closed after the sockets so that what they hold is stored. */
-    private final List<AutoCloseable> workers;
+    /** Every part in start order; closed in reverse, so the sockets stop before the writers that store what they took. */
+    private final Parts parts;
     private DemoFleet demo;
     private List<Router.Route> routes = List.of();
 
     private FleetServer(Database database, DeviceService devices, LeshanServer leshan, Server http,
-            EventStreamHandler eventStream, ServerIdentity identity, EventBus events, List<AutoCloseable> workers) {
-        this.workers = workers;
+            EventStreamHandler eventStream, ServerIdentity identity, EventBus events, Parts parts) {
+        this.parts = parts;
         this.database = database;
         this.devices = devices;
         this.leshan = leshan;
@@ -134,22 +143,31 @@ public final class FleetServer implements AutoCloseable {
         LwM2mModelRepository modelRepository = new LwM2mModelRepository(models);
         ServerIdentity identity = ServerIdentity.load(config);
 
-        // Store and metrics.
+        // Store and metrics. The database is the one part started while building: the rooms are built on it.
         Database database = Database.open(config.effectiveDatabaseUrl());
+        try {
+            return build(config, clock, models, modelRepository, identity, database);
+        } catch (Exception | Error e) {
+            // build closed what it had started; a failure before the parts existed leaves the database to close here.
+            database.close();
+            throw e;
+        }
+    }
+
+    private static FleetServer build(ServerConfig config, Clock clock, List<ObjectModel> models,
+            LwM2mModelRepository modelRepository, ServerIdentity identity, Database database) throws Exception {
+        Scheduler scheduler = new Scheduler(SCHEDULER_THREADS);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         EventBus events = new EventBus(clock);
 
         // Device registry, and its credentials in memory for the DTLS side.
-        DeviceService devices = new DeviceService(database.jdbc(), events, clock,
-                new CertificateCheck(identity.trustedCertificates(), clock));
-        devices.markAllOffline();
         // What an open plain-CoAP port let in and that has gone quiet does not stay for ever.
-        devices.scheduleUnprovisionedCleanup(config.unknownDeviceExpiry(), config.registrationCleanupPeriod());
+        DeviceService devices = new DeviceService(database.jdbc(), events, clock,
+                new CertificateCheck(identity.trustedCertificates(), clock), scheduler, config.unknownDeviceExpiry(),
+                config.registrationCleanupPeriod());
         FleetSecurityStore securityStore = new FleetSecurityStore();
-        securityStore.loadAll(devices.allCredentials());
-        devices.addCredentialsListener(securityStore);
         for (DeviceStatus status : DeviceStatus.values()) {
             Gauge.builder("lwm2m.devices", devices, d -> d.countByStatus().get(status))
                     .tag("status", status.name().toLowerCase()).register(meters);
@@ -165,21 +183,20 @@ public final class FleetServer implements AutoCloseable {
         leshan.getPresenceService().addListener(bridge);
         devices.setLiveRegistrations(bridge);
         // Operations and observations on devices, and their log.
-        OperationLog operationLog = new OperationLog(database.jdbc());
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()), e -> operationLog.deleteAll(e.endpoint()));
+        OperationLog operationLog = new OperationLog(database.jdbc(), events);
         ObservationRegistry observations = new ObservationRegistry(database.jdbc(), clock);
         DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters,
                 operationLog, observations, clock);
-        new ObservationRestorer(observations, operations, events);
+        ObservationRestorer restorer = new ObservationRestorer(observations, operations, events);
         OperationDispatcher dispatcher = new OperationDispatcher(operations, leshan);
         PendingOperations pending = new PendingOperations(database.jdbc(), dispatcher, events, clock,
-                config.pendingExpiry());
+                config.pendingExpiry(), scheduler);
 
         // Telemetry: notifications and Send reports into time series, written in batches off the CoAP threads.
         TelemetryWriter telemetryWriter = new TelemetryWriter(database.jdbc(), config.telemetryBacklog(), 500,
                 Duration.ofMillis(100), meters);
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
-                Duration.ofMinutes(1), events);
+                Duration.ofMinutes(1), events, scheduler);
         ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock,
                 new org.lwm2mfleet.server.telemetry.DeviceTimestamps(clock, config.telemetryRetention(), meters));
         dispatcher.setLastKnown(endpoint -> telemetry.latest(endpoint).stream().map(TelemetryService::json).toList(),
@@ -214,10 +231,10 @@ public final class FleetServer implements AutoCloseable {
         // Access control: users, tokens, sessions, sign-in throttling, audit log.
         Users users = new Users(database.jdbc(), new PasswordHasher(config.access().passwordIterations()), clock);
         FirstAdmin firstAdmin = new FirstAdmin(config.dataDir());
-        firstAdmin.ensure(users, config.access().adminPassword());
         ApiTokens tokens = new ApiTokens(database.jdbc(), clock);
         Sessions sessions = new Sessions(clock, config.access().sessionIdleTimeout(), config.access().sessionMaxAge());
-        AuditLog audit = new AuditLog(database.jdbc(), clock, config.access().auditRetention(), Duration.ofHours(1));
+        AuditLog audit = new AuditLog(database.jdbc(), clock, config.access().auditRetention(), Duration.ofHours(1),
+                scheduler);
 
         // Rules: reported values acting on devices through the same dispatcher as people, alerts, webhooks.
         Rules rules = new Rules(database.jdbc(), modelRepository, clock,
@@ -225,7 +242,7 @@ public final class FleetServer implements AutoCloseable {
         Alerts alerts = new Alerts(database.jdbc(), events, clock);
         RuleEngine ruleEngine = new RuleEngine(rules, alerts, devices, dispatcher, operations, observations, audit,
                 events, clock, config.pendingExpiry(), config.webhookRetryDelay(), meters,
-                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint) != null);
+                endpoint -> leshan.getRegistrationService().getByEndpoint(endpoint) != null, scheduler);
 
         // HTTP: REST, event stream, health and metrics, console.
         EventStreamHandler eventStream = new EventStreamHandler(events, config.httpLimits().eventStreamQueue(),
@@ -241,7 +258,8 @@ public final class FleetServer implements AutoCloseable {
         new RuleResource(rules, ruleEngine).register(router);
         new AlertResource(alerts).register(router);
         new ModelResource(models).register(router);
-        new org.lwm2mfleet.server.device.FleetStatsResource(devices, events, clock).register(router);
+        var fleetStats = new org.lwm2mfleet.server.device.FleetStatsResource(devices, events, clock);
+        fleetStats.register(router);
         new org.lwm2mfleet.server.device.DeviceTagsResource(devices).register(router);
         new org.lwm2mfleet.server.device.FirmwareFilterResource(devices, inventory::select).register(router);
         router.get("/api/v1/events", eventStream::stream);
@@ -264,30 +282,65 @@ public final class FleetServer implements AutoCloseable {
                         config.httpLimits().requestReadTimeout()),
                         org.lwm2mfleet.server.api.WebJars.handler(http), console)), config.httpLimits(), meters);
 
-        FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events,
-                List.of(ruleEngine, campaigns, firmwareUpdates, inventory, pending, operationLog, telemetryWriter, telemetry, audit));
+        // The start order: storage and the background pool, the registry and its credentials, each room, and only
+        // then the sockets, so that no request or device reaches a room that has not started.
+        Parts parts = new Parts()
+                .stopOnly("database", database::close)
+                .add("scheduler", scheduler)
+                .add("device registry", devices)
+                .add("security store", () -> {
+                    securityStore.loadAll(devices.allCredentials());
+                    devices.addCredentialsListener(securityStore);
+                }, () -> {
+                })
+                .add("operation log", operationLog)
+                .add("observation restorer", restorer)
+                .add("pending operations", pending)
+                .add("telemetry writer", telemetryWriter)
+                .add("telemetry", telemetry)
+                .add("firmware images", firmwareImages)
+                .add("firmware updates", firmwareUpdates)
+                .add("firmware inventory", inventory)
+                .add("campaigns", campaigns)
+                .add("first admin", () -> firstAdmin.ensure(users, config.access().adminPassword()), () -> {
+                })
+                .add("audit log", audit)
+                .add("rule engine", ruleEngine)
+                .add("fleet stats", fleetStats);
+        FleetServer server = new FleetServer(database, devices, leshan, http, eventStream, identity, events, parts);
         new SystemResource(meters, server::endpoints, () -> server.components(telemetryWriter)).register(router);
         if (config.demo()) {
             // Demo only (not in the OpenAPI document): a gas event now, instead of waiting for the next one.
             router.post("/api/v1/demo/gas-event", e -> e.json(200, Map.of("triggered",
                     server.demo != null && server.demo.gasEvent())));
-            if (rules.all().stream().noneMatch(r -> r.rule().name().equals(DemoFleet.GAS_RULE_NAME))) {
-                rules.create(org.lwm2mfleet.server.api.Json.MAPPER.readTree(DemoFleet.GAS_RULE));
-                ruleEngine.reload();
-            }
+            parts.add("demo rule", () -> {
+                if (rules.all().stream().noneMatch(r -> r.rule().name().equals(DemoFleet.GAS_RULE_NAME))) {
+                    rules.create(org.lwm2mfleet.server.api.Json.MAPPER.readTree(DemoFleet.GAS_RULE));
+                    ruleEngine.reload();
+                }
+            }, () -> {
+            });
         }
         server.routes = router.routes();
-        leshan.start();
-        http.start();
+        parts.add("leshan", leshan::start, leshan::destroy)
+                .add("http", http::start, http::stop)
+                // After http in start order, so stopped before it: open streams end before Jetty stops.
+                .add("event streams", () -> {
+                }, eventStream::close);
+        if (config.demo()) {
+            parts.add("demo fleet", () -> server.demo = DemoFleet.start(devices, server.coapsUri(), identity,
+                    config.dataDir(), config.demoDevices(), scheduler), () -> {
+                        if (server.demo != null) {
+                            server.demo.close();
+                        }
+                    });
+        }
+        parts.start();
         LOG.info("LwM2M Fleet started: {}://{}:{}/ coap port {} coaps port {} data {}", server.httpScheme(),
                 config.bindAddress(), server.httpPort(), server.coapPort(), server.coapsPort(), config.dataDir().toAbsolutePath());
 
         if (config.publicHost() == null && isWildcard(config.coapsBindAddress())) {
             LOG.warn("firmware download links will point to 127.0.0.1: set --public-host to the name devices use");
-        }
-        if (config.demo()) {
-            server.demo = DemoFleet.start(devices, server.coapsUri(), identity, config.dataDir(),
-                    config.demoDevices());
         }
         return server;
     }
@@ -395,17 +448,7 @@ public final class FleetServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-        eventStream.close();
-        http.stop();
-        leshan.destroy();
-        for (AutoCloseable worker : workers) {
-            worker.close();
-        }
-        devices.close();
-        database.close();
+        parts.close();
         LOG.info("LwM2M Fleet stopped");
     }
 }

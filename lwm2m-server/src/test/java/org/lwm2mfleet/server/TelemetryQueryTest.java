@@ -63,7 +63,10 @@ class TelemetryQueryTest {
     void retentionDeletesOldPointsInBatches() throws Exception {
         try (Database database = Database.open("jdbc:h2:mem:retention;DB_CLOSE_DELAY=-1");
                 TelemetryWriter writer = new TelemetryWriter(database.jdbc(), 100_000, 500,
-                        Duration.ofMillis(50), new SimpleMeterRegistry())) {
+                        Duration.ofMillis(50), new SimpleMeterRegistry());
+                org.lwm2mfleet.server.runtime.Scheduler scheduler = new org.lwm2mfleet.server.runtime.Scheduler(1)) {
+            writer.start();
+            scheduler.start();
             Instant now = Instant.parse("2026-11-24T12:00:00Z");
             List<TelemetryPoint> points = new ArrayList<>();
             for (int i = 0; i < 12_000; i++) {
@@ -75,7 +78,7 @@ class TelemetryQueryTest {
             writer.offer(points);
             TelemetryService telemetry = new TelemetryService(database.jdbc(),
                     java.time.Clock.fixed(now, java.time.ZoneOffset.UTC), Duration.ofDays(1), Duration.ofHours(1),
-                    new org.lwm2mfleet.server.events.EventBus(java.time.Clock.systemUTC()));
+                    new org.lwm2mfleet.server.events.EventBus(java.time.Clock.systemUTC()), scheduler);
             await().atMost(Duration.ofSeconds(10)).until(() -> telemetry.count("old-1") == 12_000);
 
             assertThat(telemetry.applyRetention()).isEqualTo(11_000);

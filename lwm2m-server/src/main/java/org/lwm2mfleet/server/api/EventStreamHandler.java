@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.FutureCallback;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
 import org.lwm2mfleet.server.events.EventBus;

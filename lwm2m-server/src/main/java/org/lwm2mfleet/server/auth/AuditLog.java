@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.Lifecycle;
+import org.lwm2mfleet.server.runtime.Scheduler;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * hour). They are counted per client address instead, and written as one row per address and
  * {@link #LOCKED_WINDOW} with the number of attempts. The failure that set the lock keeps its own row.
  */
-public final class AuditLog implements AutoCloseable {
+public final class AuditLog implements Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     static final Duration LOCKED_WINDOW = Duration.ofMinutes(1);
@@ -57,8 +58,9 @@ public final class AuditLog implements AutoCloseable {
     private final Jdbc jdbc;
     private final Clock clock;
     private final Duration retention;
-    private final ScheduledExecutorService job = Executors
-            .newSingleThreadScheduledExecutor(DaemonThreads.named("audit-log"));
+    private final Duration prunePeriod;
+    private final Scheduler scheduler;
+    private final List<Scheduler.Task> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by itself. */
     private final Map<String, Tally> refused = new HashMap<>();
     /** Tallies whose window ended, waiting for the writer; guarded by {@link #refused}. */
@@ -67,14 +69,21 @@ public final class AuditLog implements AutoCloseable {
     /**
      * @param retention entries older than this are deleted, at start and then every {@code prunePeriod}
      */
-    public AuditLog(Jdbc jdbc, Clock clock, Duration retention, Duration prunePeriod) {
+    public AuditLog(Jdbc jdbc, Clock clock, Duration retention, Duration prunePeriod, Scheduler scheduler) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.retention = retention;
+        this.prunePeriod = prunePeriod;
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public void start() {
         // Counting is in memory; a check each second writes the windows that ended, so a count is at most a
         // window and a second late.
-        job.scheduleWithFixedDelay(this::writeEndedQuietly, 1, 1, TimeUnit.SECONDS);
-        job.scheduleWithFixedDelay(this::applyRetentionQuietly, 0, prunePeriod.toMillis(), TimeUnit.MILLISECONDS);
+        tasks.add(scheduler.every("audit-log-refusals", Duration.ofSeconds(1), Duration.ofSeconds(1),
+                this::writeEndedQuietly));
+        tasks.add(scheduler.every("audit-log-retention", Duration.ZERO, prunePeriod, this::applyRetentionQuietly));
     }
 
     public void record(String actor, String action, String target, String outcome) {
@@ -111,7 +120,7 @@ public final class AuditLog implements AutoCloseable {
             }
         }
         if (full) {
-            job.execute(this::writeEndedQuietly);
+            scheduler.now("audit-log-refusals", this::writeEndedQuietly);
         }
     }
 
@@ -181,12 +190,8 @@ public final class AuditLog implements AutoCloseable {
     /** Writes the counts still in memory, so that a stop loses none. */
     @Override
     public void close() {
-        job.shutdownNow();
-        try {
-            job.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        tasks.forEach(Scheduler.Task::close);
+        tasks.clear();
         writeRefused(true);
     }
 

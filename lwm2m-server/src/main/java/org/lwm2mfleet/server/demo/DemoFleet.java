@@ -55,13 +55,12 @@ public final class DemoFleet implements AutoCloseable {
     private static final Duration GAS_EVENT_EVERY = Duration.ofMinutes(6);
 
     private final List<SimulatedFleet> fleets;
-    private final java.util.concurrent.ScheduledExecutorService gasEvents = java.util.concurrent.Executors
-            .newSingleThreadScheduledExecutor(org.lwm2mfleet.server.DaemonThreads.named("demo-gas"));
+    /** On the server's shared scheduler. */
+    private final org.lwm2mfleet.server.runtime.Scheduler.Task gasEvents;
 
-    private DemoFleet(List<SimulatedFleet> fleets) {
+    private DemoFleet(List<SimulatedFleet> fleets, org.lwm2mfleet.server.runtime.Scheduler scheduler) {
         this.fleets = fleets;
-        gasEvents.scheduleAtFixedRate(this::gasEvent, 60, GAS_EVENT_EVERY.toSeconds(),
-                java.util.concurrent.TimeUnit.SECONDS);
+        this.gasEvents = scheduler.every("demo-gas", Duration.ofSeconds(60), GAS_EVENT_EVERY, this::gasEvent);
     }
 
     /** A gas event on the first demo gas detector now: its concentration ramps up past 50 ppm and decays. */
@@ -80,7 +79,7 @@ public final class DemoFleet implements AutoCloseable {
     }
 
     public static DemoFleet start(DeviceService devices, URI coapsUri, ServerIdentity identity, Path dataDir,
-            int deviceCount) throws IOException {
+            int deviceCount, org.lwm2mfleet.server.runtime.Scheduler scheduler) throws IOException {
         String secret = secret(dataDir);
         List<SimulatedFleet> fleets = new ArrayList<>();
         Profile[] profiles = Profile.values();
@@ -109,7 +108,7 @@ public final class DemoFleet implements AutoCloseable {
             fleets.add(fleet);
         }
         LOG.info("demo fleet of {} simulated devices started", deviceCount);
-        return new DemoFleet(fleets);
+        return new DemoFleet(fleets, scheduler);
     }
 
     private static void provision(DeviceService devices, String endpoint, String secret, String kind, int number) {
@@ -137,7 +136,7 @@ public final class DemoFleet implements AutoCloseable {
 
     @Override
     public void close() {
-        gasEvents.shutdownNow();
+        gasEvents.close();
         fleets.forEach(SimulatedFleet::close);
     }
 }

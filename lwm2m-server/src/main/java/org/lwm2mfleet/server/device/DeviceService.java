@@ -24,7 +24,8 @@ import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.DataAccessException;
 import org.lwm2mfleet.server.store.Jdbc;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
+import org.lwm2mfleet.server.runtime.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * protocol side reports. Registration facts are written on one registry thread, in arrival order, so the CoAP threads
  * never wait on the database.
  */
-public final class DeviceService implements AutoCloseable {
+public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceService.class);
 
@@ -52,8 +53,14 @@ public final class DeviceService implements AutoCloseable {
     private final List<CredentialsListener> credentialsListeners = new CopyOnWriteArrayList<>();
     private volatile LiveRegistrations liveRegistrations = endpoint -> {
     };
-    private final java.util.concurrent.ScheduledExecutorService cleanup = Executors
-            .newSingleThreadScheduledExecutor(DaemonThreads.named("unprovisioned-cleanup"));
+    private final Scheduler scheduler;
+    private final Duration unknownExpiry;
+    private final Duration cleanupPeriod;
+    private final List<Scheduler.Task> tasks = new CopyOnWriteArrayList<>();
+    /**
+     * Its own thread, not the shared scheduler: facts are written in arrival order, one batch at a time. The thread
+     * starts with the first fact, which only comes once Leshan has started.
+     */
     private final ExecutorService registryWriter = Executors.newSingleThreadExecutor(DaemonThreads.named("registry-writer"));
     /** Registration facts waiting for the registry writer, in arrival order. */
     private final Queue<Fact> facts = new ConcurrentLinkedQueue<>();
@@ -63,12 +70,27 @@ public final class DeviceService implements AutoCloseable {
 
     private final CertificateCheck certificates;
 
-    /** @param certificates what an uploaded device certificate must be (the CAs of --trusted-certificates) */
-    public DeviceService(Jdbc jdbc, EventBus events, Clock clock, CertificateCheck certificates) {
+    /**
+     * @param certificates what an uploaded device certificate must be (the CAs of --trusted-certificates)
+     * @param unknownExpiry how long an unprovisioned device may stay offline before it is removed
+     * @param cleanupPeriod how often that is looked for
+     */
+    public DeviceService(Jdbc jdbc, EventBus events, Clock clock, CertificateCheck certificates, Scheduler scheduler,
+            Duration unknownExpiry, Duration cleanupPeriod) {
         this.repository = new DeviceRepository(jdbc);
         this.events = events;
         this.clock = clock;
         this.certificates = certificates;
+        this.scheduler = scheduler;
+        this.unknownExpiry = unknownExpiry;
+        this.cleanupPeriod = cleanupPeriod;
+    }
+
+    /** Marks everyone offline and schedules the clean-up of what an open plain-CoAP port let in. */
+    @Override
+    public void start() {
+        markAllOffline();
+        scheduleUnprovisionedCleanup(unknownExpiry, cleanupPeriod);
     }
 
     public void addCredentialsListener(CredentialsListener listener) {
@@ -242,21 +264,21 @@ public final class DeviceService implements AutoCloseable {
     }
 
     /** Runs {@link #removeStaleUnprovisioned} every {@code period} until {@link #close}. */
-    public void scheduleUnprovisionedCleanup(Duration expiry, Duration period) {
-        cleanup.execute(() -> {
+    private void scheduleUnprovisionedCleanup(Duration expiry, Duration period) {
+        tasks.add(scheduler.now("unaddressable-devices", () -> {
             try {
                 markUnaddressable();
             } catch (RuntimeException e) {
                 LOG.warn("looking for devices with names REST cannot address failed", e);
             }
-        });
-        cleanup.scheduleWithFixedDelay(() -> {
+        }));
+        tasks.add(scheduler.every("unprovisioned-cleanup", period, period, () -> {
             try {
                 removeStaleUnprovisioned(expiry);
             } catch (RuntimeException e) {
                 LOG.warn("removing stale unprovisioned devices failed, will retry", e);
             }
-        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        }));
     }
 
     /**
@@ -477,7 +499,7 @@ public final class DeviceService implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        cleanup.shutdownNow();
+        tasks.forEach(Scheduler.Task::close);
         registryWriter.shutdown();
         registryWriter.awaitTermination(5, TimeUnit.SECONDS);
     }

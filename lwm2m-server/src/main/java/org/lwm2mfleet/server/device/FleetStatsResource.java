@@ -25,7 +25,7 @@ import org.lwm2mfleet.server.events.FleetEvent;
  * the registry; registrations per 10 minutes and the latest authentication failures are counted from the event bus
  * in memory, since the server started (they are not stored).
  */
-public final class FleetStatsResource {
+public final class FleetStatsResource implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     static final Duration BUCKET = Duration.ofMinutes(10);
     static final int MAX_HOURS = 48;
@@ -38,12 +38,29 @@ public final class FleetStatsResource {
     private final ConcurrentSkipListMap<Long, AtomicLong> registrations = new ConcurrentSkipListMap<>();
     private final Deque<FleetEvent> failures = new ArrayDeque<>();
 
+    private final EventBus events;
+    private final java.util.List<AutoCloseable> subscriptions = new java.util.ArrayList<>();
+
     public FleetStatsResource(DeviceService devices, EventBus events, Clock clock) {
         this.devices = devices;
         this.clock = clock;
         this.startedAt = clock.instant();
-        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::registered);
-        events.subscribe(e -> EventTypes.AUTHENTICATION_FAILED.equals(e.type()), this::failed);
+        this.events = events;
+    }
+
+    /** Counts registrations and failed handshakes from now on. */
+    @Override
+    public void start() {
+        subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::registered));
+        subscriptions.add(events.subscribe(e -> EventTypes.AUTHENTICATION_FAILED.equals(e.type()), this::failed));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable subscription : subscriptions) {
+            subscription.close();
+        }
+        subscriptions.clear();
     }
 
     public void register(Router router) {

@@ -14,7 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.error.ProblemType;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * campaign_devices): a restarted server carries on where it stopped, and a device that finished is never updated
  * again. One thread runs every campaign, so the concurrency limit holds without locks.
  */
-public final class Campaigns implements AutoCloseable {
+public final class Campaigns implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(Campaigns.class);
 
@@ -80,8 +80,14 @@ public final class Campaigns implements AutoCloseable {
     private final Clock clock;
     private final Predicate<String> reachable;
     private final FirmwareInventory inventory;
+    /**
+     * Its own thread, not the shared scheduler: a campaign's ticks and the update events it reacts to run one at a
+     * time, in order. It starts once {@link #start} ran.
+     */
     private final ScheduledExecutorService engine = Executors
             .newSingleThreadScheduledExecutor(DaemonThreads.named("campaigns"));
+    private final Duration tick;
+    private AutoCloseable updateEvents;
 
     /** @param reachable whether a device is registered and awake, so an update can start now */
     public Campaigns(Jdbc jdbc, FirmwareImages images, FirmwareUpdates updates, FirmwareInventory inventory,
@@ -94,7 +100,13 @@ public final class Campaigns implements AutoCloseable {
         this.events = events;
         this.clock = clock;
         this.reachable = reachable;
-        events.subscribe(e -> EventTypes.FIRMWARE.equals(e.type()), e -> engine.execute(() -> onUpdateEvent(e)));
+        this.tick = tick;
+    }
+
+    @Override
+    public void start() {
+        updateEvents = events.subscribe(e -> EventTypes.FIRMWARE.equals(e.type()),
+                e -> engine.execute(() -> onUpdateEvent(e)));
         engine.scheduleWithFixedDelay(this::tickQuietly, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -527,7 +539,10 @@ public final class Campaigns implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
+        if (updateEvents != null) {
+            updateEvents.close();
+        }
         engine.shutdownNow();
     }
 }

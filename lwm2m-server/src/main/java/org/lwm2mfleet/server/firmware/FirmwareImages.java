@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * to a temporary file next to its final place, hashed on the way, and stopped as soon as it passes the size limit:
  * an oversized upload is refused with 413 and leaves no file.
  */
-public final class FirmwareImages {
+public final class FirmwareImages implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareImages.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._\\- ]{1,255}");
@@ -44,12 +44,22 @@ public final class FirmwareImages {
         this.folder = folder;
         this.maxBytes = maxBytes;
         this.clock = clock;
+    }
+
+    /** Creates the images' folder and removes what uploads cut short by a stop left in it. */
+    @Override
+    public void start() {
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + folder, e);
         }
         removeInterruptedUploads();
+    }
+
+    @Override
+    public void close() {
+        // Nothing runs in the background: an upload under way belongs to its HTTP request.
     }
 
     /**

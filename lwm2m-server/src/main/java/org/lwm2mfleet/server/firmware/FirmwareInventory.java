@@ -11,7 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * coming online is not slowed by a second round trip per device (a DTLS exchange, decoded and logged, for server
  * and device alike; see bench register-storm in docs/benchmarks.md).
  */
-public final class FirmwareInventory implements AutoCloseable {
+public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareInventory.class);
     static final int MAX_IN_FLIGHT = 16;
@@ -45,11 +45,16 @@ public final class FirmwareInventory implements AutoCloseable {
     private final DeviceOperations operations;
     private final Clock clock;
     private final Duration maxAge;
-    /** The outcome of a read arrives on a CoAP thread, which must not wait on the database. */
+    /**
+     * The outcome of a read arrives on a CoAP thread, which must not wait on the database. Its own thread, not the
+     * shared scheduler: the waiting list and the storm counts are confined to it. It starts once {@link #start} ran.
+     */
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("firmware-inventory"));
     /** Devices waiting for a read, in registration order, each once, with when they started waiting. */
     private final Map<String, Instant> waiting = new LinkedHashMap<>();
+    private final EventBus events;
+    private final List<AutoCloseable> subscriptions = new java.util.ArrayList<>();
     private int inFlight;
     private final int stormRate;
     /** Registrations per clock second, in a ring of {@value #STORM_WINDOW_SECONDS} seconds. */
@@ -68,10 +73,15 @@ public final class FirmwareInventory implements AutoCloseable {
         this.clock = clock;
         this.maxAge = maxAge;
         this.stormRate = stormRate;
-        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
-                e -> writer.execute(() -> registered(e.endpoint())));
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", e.endpoint()));
+        this.events = events;
+    }
+
+    @Override
+    public void start() {
+        subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
+                e -> writer.execute(() -> registered(e.endpoint()))));
+        subscriptions.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
+                e -> jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", e.endpoint())));
     }
 
     // Runs on the writer thread, as does everything that touches waiting, inFlight and the registration counts.
@@ -190,7 +200,11 @@ public final class FirmwareInventory implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
+        for (AutoCloseable subscription : subscriptions) {
+            subscription.close();
+        }
+        subscriptions.clear();
         writer.shutdownNow();
     }
 

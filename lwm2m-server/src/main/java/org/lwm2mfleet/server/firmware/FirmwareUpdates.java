@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 import org.eclipse.leshan.server.registration.Registration;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.lwm2mfleet.server.api.Json;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.error.FleetException;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * 1 and then reports it). Every transition is stored with its time and published as a {@code firmware} event. The
  * work runs on the room's own thread: notifications arrive on CoAP threads.
  */
-public final class FirmwareUpdates implements AutoCloseable {
+public final class FirmwareUpdates implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareUpdates.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -63,8 +63,13 @@ public final class FirmwareUpdates implements AutoCloseable {
     private final Clock clock;
     private final java.util.function.BiFunction<Registration, String, String> downloadBase;
     private final Function<String, Registration> registrationOf;
+    /**
+     * Its own thread, not the shared scheduler: an update's transitions (notifications, registrations, the stall
+     * check) are handled one at a time, in order. It starts with the first task, once {@link #start} ran.
+     */
     private final ScheduledExecutorService worker = Executors
             .newSingleThreadScheduledExecutor(DaemonThreads.named("firmware"));
+    private final java.util.List<AutoCloseable> subscriptions = new java.util.ArrayList<>();
     private final Duration stallTimeout;
     /** Whether a device is registered and awake. */
     private final java.util.function.Predicate<String> reachable;
@@ -95,11 +100,16 @@ public final class FirmwareUpdates implements AutoCloseable {
         this.downloadBase = downloadBase;
         this.registrationOf = registrationOf;
         this.upSince = clock.instant();
+    }
+
+    @Override
+    public void start() {
         // Only notifications of State or Update Result concern an update: the others (nearly all of them, on the
         // reporting hot path) are not even handed to this room's thread.
-        events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && aboutObject5(e),
-                e -> worker.execute(() -> onNotification(e)));
-        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), e -> worker.execute(() -> onRegistered(e)));
+        subscriptions.add(events.subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()) && aboutObject5(e),
+                e -> worker.execute(() -> onNotification(e))));
+        subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
+                e -> worker.execute(() -> onRegistered(e))));
         long period = Math.max(1, Math.min(30, stallTimeout.toSeconds() / 2));
         worker.scheduleWithFixedDelay(this::failStalled, period, period, TimeUnit.SECONDS);
     }
@@ -489,7 +499,11 @@ public final class FirmwareUpdates implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
+        for (AutoCloseable subscription : subscriptions) {
+            subscription.close();
+        }
+        subscriptions.clear();
         worker.shutdownNow();
     }
 }

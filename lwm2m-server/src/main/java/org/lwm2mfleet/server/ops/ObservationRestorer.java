@@ -10,18 +10,34 @@ import org.slf4j.LoggerFactory;
  * When a device registers (first time, again after a restart, or after its registration expired), asks it again
  * for the observations operators set up. Leshan drops observations with the registration they belong to.
  */
-public final class ObservationRestorer {
+public final class ObservationRestorer implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(ObservationRestorer.class);
 
     private final ObservationRegistry registry;
     private final DeviceOperations operations;
+    private final EventBus events;
+    private final java.util.List<AutoCloseable> subscriptions = new java.util.ArrayList<>();
 
     public ObservationRestorer(ObservationRegistry registry, DeviceOperations operations, EventBus events) {
         this.registry = registry;
         this.operations = operations;
-        events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::restore);
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()), e -> registry.forgetAll(e.endpoint()));
+        this.events = events;
+    }
+
+    @Override
+    public void start() {
+        subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::restore));
+        subscriptions.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
+                e -> registry.forgetAll(e.endpoint())));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable subscription : subscriptions) {
+            subscription.close();
+        }
+        subscriptions.clear();
     }
 
     private void restore(FleetEvent registered) {

@@ -7,7 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.lwm2mfleet.server.store.Jdbc;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,15 +15,26 @@ import org.slf4j.LoggerFactory;
  * The per-device log of operations (table operation_log). Entries are written on a thread of their own: an outcome
  * is known on a CoAP thread, which must not wait on the database.
  */
-public final class OperationLog implements AutoCloseable {
+public final class OperationLog implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperationLog.class);
 
     private final Jdbc jdbc;
+    private final org.lwm2mfleet.server.events.EventBus events;
+    /** Its own thread, not the shared scheduler: entries are written in order. It starts with the first entry. */
     private final ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named("operation-log"));
+    private AutoCloseable deletions;
 
-    public OperationLog(Jdbc jdbc) {
+    public OperationLog(Jdbc jdbc, org.lwm2mfleet.server.events.EventBus events) {
         this.jdbc = jdbc;
+        this.events = events;
+    }
+
+    /** A deleted device's log goes with it. */
+    @Override
+    public void start() {
+        deletions = events.subscribe(e -> org.lwm2mfleet.server.events.EventTypes.DELETED.equals(e.type()),
+                e -> deleteAll(e.endpoint()));
     }
 
     void record(String endpoint, String operation, String target, String requestedBy, Instant requestedAt,
@@ -65,7 +76,10 @@ public final class OperationLog implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
+        if (deletions != null) {
+            deletions.close();
+        }
         writer.shutdown();
         writer.awaitTermination(5, TimeUnit.SECONDS);
     }

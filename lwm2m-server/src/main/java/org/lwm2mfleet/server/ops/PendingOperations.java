@@ -21,7 +21,7 @@ import org.lwm2mfleet.server.error.ProblemType;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.Jdbc;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * presence service call it awake); they survive restarts, can be cancelled, and fail with a reason when they expire.
  * Every change of state is published as an {@code operation} event.
  */
-public final class PendingOperations implements AutoCloseable {
+public final class PendingOperations implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(PendingOperations.class);
 
@@ -49,24 +49,39 @@ public final class PendingOperations implements AutoCloseable {
     private final Clock clock;
     private final Duration defaultExpiry;
     private final Set<String> flushing = ConcurrentHashMap.newKeySet();
-    /** Does the SQL of this class: the outcome of an operation arrives on a CoAP thread, which must not wait on it. */
+    /**
+     * Does the SQL of this class: the outcome of an operation arrives on a CoAP thread, which must not wait on it.
+     * Its own thread rather than the shared scheduler: a device's operations run one after the other on it. The
+     * thread starts with the first task, once {@link #start} subscribed. Expiry, a conditional update that may run
+     * beside it, is on the shared scheduler.
+     */
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("pending-operations"));
 
+    private final org.lwm2mfleet.server.runtime.Scheduler scheduler;
+    private final List<AutoCloseable> started = new java.util.ArrayList<>();
+
     public PendingOperations(Jdbc jdbc, OperationDispatcher dispatcher, EventBus events, Clock clock,
-            Duration defaultExpiry) {
+            Duration defaultExpiry, org.lwm2mfleet.server.runtime.Scheduler scheduler) {
         this.jdbc = jdbc;
         this.dispatcher = dispatcher;
         this.events = events;
         this.clock = clock;
         this.defaultExpiry = defaultExpiry;
+        this.scheduler = scheduler;
         dispatcher.setPending(this);
+    }
+
+    @Override
+    public void start() {
         // An operation sent but not answered when the server stopped is sent again: at least once, never lost.
         jdbc.update("UPDATE pending_operations SET status = 'pending' WHERE status = 'sent'");
-        events.subscribe(e -> Set.of(EventTypes.AWAKE, EventTypes.REGISTERED, EventTypes.UPDATED).contains(e.type()),
-                e -> worker.execute(() -> flush(e.endpoint())));
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> jdbc.update("DELETE FROM pending_operations WHERE endpoint = ?", e.endpoint()));
-        worker.scheduleWithFixedDelay(this::expireQuietly, 1, 1, TimeUnit.SECONDS);
+        started.add(events.subscribe(
+                e -> Set.of(EventTypes.AWAKE, EventTypes.REGISTERED, EventTypes.UPDATED).contains(e.type()),
+                e -> worker.execute(() -> flush(e.endpoint()))));
+        started.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
+                e -> jdbc.update("DELETE FROM pending_operations WHERE endpoint = ?", e.endpoint())));
+        started.add(scheduler.every("pending-operations-expiry", Duration.ofSeconds(1), Duration.ofSeconds(1),
+                this::expireQuietly));
     }
 
     long enqueue(OperationRequest request, Duration expiresIn) {
@@ -230,7 +245,11 @@ public final class PendingOperations implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
+        for (AutoCloseable part : started) {
+            part.close();
+        }
+        started.clear();
         worker.shutdownNow();
     }
 }

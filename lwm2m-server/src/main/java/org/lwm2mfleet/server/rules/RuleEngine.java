@@ -14,7 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.lwm2mfleet.server.auth.AuditLog;
 import org.lwm2mfleet.server.device.Device;
 import org.lwm2mfleet.server.device.DeviceQuery;
@@ -39,7 +39,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * on that thread every second fires rules that wait for time to pass (silence, minimum duration), by the injected
  * clock. Rules make the server observe the path they need on the devices they watch.
  */
-public final class RuleEngine implements AutoCloseable {
+public final class RuleEngine implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleEngine.class);
     /**
@@ -55,8 +55,15 @@ public final class RuleEngine implements AutoCloseable {
     private final Clock clock;
     private final Predicate<String> registered;
     private final RuleActions actions;
+    /**
+     * Its own thread, not the shared scheduler: the rules' state (tracks, watched sets) is confined to it, and its
+     * CPU time is what {@code rules.evaluation.cpu} reports. It starts in {@link #start}.
+     */
     private final ScheduledExecutorService evaluator = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("rules"));
+    private final EventBus events;
+    private final MeterRegistry meters;
+    private final WebhookSender webhooks;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
 
     /** Notifications waiting for evaluation beyond this are dropped (and counted) rather than filling the heap. */
@@ -103,18 +110,26 @@ public final class RuleEngine implements AutoCloseable {
     public RuleEngine(Rules rules, Alerts alerts, DeviceService devices, OperationDispatcher dispatcher,
             DeviceOperations operations, ObservationRegistry observations, AuditLog audit, EventBus events,
             Clock clock, Duration pendingExpiry, Duration webhookBackOff, MeterRegistry meters,
-            Predicate<String> registered) {
+            Predicate<String> registered, org.lwm2mfleet.server.runtime.Scheduler scheduler) {
         this.rules = rules;
         this.devices = devices;
         this.operations = operations;
         this.observations = observations;
         this.clock = clock;
         this.registered = registered;
-        WebhookSender webhooks = new WebhookSender(webhookBackOff, meters, rules.webhookAddresses());
-        subscriptions.add(webhooks);
+        this.events = events;
+        this.meters = meters;
+        this.webhooks = new WebhookSender(webhookBackOff, meters, rules.webhookAddresses(), scheduler);
         this.actions = new RuleActions(rules, alerts, devices, dispatcher, audit, webhooks, events, clock,
                 pendingExpiry, meters, evaluator);
         this.dropped = meters.counter("rules.evaluations.dropped");
+    }
+
+    /** Starts the evaluator thread and the webhook client, loads the rules, subscribes, schedules the sweep. */
+    @Override
+    public void start() {
+        webhooks.start();
+        subscriptions.add(webhooks);
         long evaluatorThread = evaluatorThreadId();
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         // The rules' own cost, apart from the rest of the server's: what the benchmark sets against the notification path.
@@ -376,6 +391,8 @@ public final class RuleEngine implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        // The webhook sender was added first: subscriptions go first, then it.
+        java.util.Collections.reverse(subscriptions);
         for (AutoCloseable subscription : subscriptions) {
             try {
                 subscription.close();

@@ -25,7 +25,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +39,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * moment (Jetty's client takes our resolver, so the name is resolved once, checked, and those very addresses are
  * dialled; the Host header and TLS server name stay the URL's); a refused address is not retried.
  */
-public final class WebhookSender implements AutoCloseable {
+public final class WebhookSender implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookSender.class);
     static final int ATTEMPTS = 5;
@@ -47,8 +47,9 @@ public final class WebhookSender implements AutoCloseable {
 
     private final Duration firstBackOff;
     private final MeterRegistry meters;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
-            DaemonThreads.named("webhook-retries"));
+    /** Where retries wait: the server's shared scheduler. */
+    private final org.lwm2mfleet.server.runtime.Scheduler retries;
+    private volatile boolean stopped;
     private final WebhookAddresses addresses;
     private final HttpClient client = new HttpClient();
 
@@ -56,10 +57,12 @@ public final class WebhookSender implements AutoCloseable {
      * @param firstBackOff the wait before the second attempt; each later wait doubles
      * @param addresses which addresses a delivery may connect to
      */
-    public WebhookSender(Duration firstBackOff, MeterRegistry meters, WebhookAddresses addresses) {
+    public WebhookSender(Duration firstBackOff, MeterRegistry meters, WebhookAddresses addresses,
+            org.lwm2mfleet.server.runtime.Scheduler retries) {
         this.firstBackOff = firstBackOff;
         this.meters = meters;
         this.addresses = addresses;
+        this.retries = retries;
         // DNS look-ups block a thread of this pool each (see resolve): room for some at once beside the I/O.
         QueuedThreadPool threads = new QueuedThreadPool(32, 1);
         threads.setName("webhooks");
@@ -70,6 +73,11 @@ public final class WebhookSender implements AutoCloseable {
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // one receiver's cookies are not the next delivery's
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "lwm2m-fleet"));
         client.setSocketAddressResolver(this::resolve);
+    }
+
+    /** Starts the HTTP client (and its threads). */
+    @Override
+    public void start() {
         try {
             client.start();
         } catch (Exception e) {
@@ -129,11 +137,17 @@ public final class WebhookSender implements AutoCloseable {
                         long wait = firstBackOff.toMillis() << (attempt - 1);
                         LOG.info("webhook {} attempt {} failed ({}), retrying in {} ms", webhook.url(), attempt,
                                 failure, wait);
+                        String abandoned = "abandoned at attempt " + attempt + ": the server stopped";
                         try {
-                            retries.schedule(() -> attempt(webhook, body, delivery, attempt + 1, outcome), wait,
-                                    TimeUnit.MILLISECONDS);
-                        } catch (RejectedExecutionException stopping) {
-                            outcome.complete("abandoned at attempt " + attempt + ": the server stopped");
+                            retries.after("webhook-retry", Duration.ofMillis(wait), () -> {
+                                if (stopped) {
+                                    outcome.complete(abandoned);
+                                } else {
+                                    attempt(webhook, body, delivery, attempt + 1, outcome);
+                                }
+                            });
+                        } catch (RejectedExecutionException | IllegalStateException stopping) {
+                            outcome.complete(abandoned);
                         }
                     }
                 });
@@ -161,7 +175,7 @@ public final class WebhookSender implements AutoCloseable {
 
     @Override
     public void close() {
-        retries.shutdownNow();
+        stopped = true;
         try {
             client.stop();
         } catch (Exception e) {

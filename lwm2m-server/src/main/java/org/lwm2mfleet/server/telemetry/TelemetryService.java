@@ -14,7 +14,7 @@ import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.Jdbc;
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The time series of reported values (table telemetry_points): queries, raw or downsampled per step, the latest value
  * of every path, and retention, which deletes old points in small batches so that it never holds long locks.
  */
-public final class TelemetryService implements AutoCloseable {
+public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryService.class);
     static final int RETENTION_BATCH = 5_000;
@@ -43,18 +43,34 @@ public final class TelemetryService implements AutoCloseable {
     private final Jdbc jdbc;
     private final Clock clock;
     private final Duration retention;
-    private final ScheduledExecutorService retentionJob = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("telemetry-retention"));
+    private final Duration retentionPeriod;
+    private final EventBus events;
+    private final Scheduler scheduler;
+    /** Retention and a deleted device's points are deleted one at a time, as on the single thread they had before. */
+    private final Object deleting = new Object();
+    private final List<AutoCloseable> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod, EventBus events) {
+    public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod, EventBus events,
+            Scheduler scheduler) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.retention = retention;
-        retentionJob.scheduleWithFixedDelay(this::applyRetentionQuietly, retentionPeriod.toMillis(),
-                retentionPeriod.toMillis(), TimeUnit.MILLISECONDS);
+        this.retentionPeriod = retentionPeriod;
+        this.events = events;
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public void start() {
+        started.add(scheduler.every("telemetry-retention", retentionPeriod, retentionPeriod,
+                this::applyRetentionQuietly));
         // The device room owns devices; when one goes, its series go too.
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> retentionJob.execute(() -> jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?",
-                        e.endpoint())));
+        started.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
+                e -> scheduler.now("telemetry-delete", () -> {
+                    synchronized (deleting) {
+                        jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?", e.endpoint());
+                    }
+                })));
     }
 
     public List<Point> points(String endpoint, String path, Instant from, Instant to, int limit) {
@@ -120,7 +136,9 @@ public final class TelemetryService implements AutoCloseable {
 
     private void applyRetentionQuietly() {
         try {
-            applyRetention();
+            synchronized (deleting) {
+                applyRetention();
+            }
         } catch (RuntimeException e) {
             LOG.warn("telemetry retention failed, will retry", e);
         }
@@ -138,8 +156,11 @@ public final class TelemetryService implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        retentionJob.shutdownNow();
+    public void close() throws Exception {
+        for (AutoCloseable part : started) {
+            part.close();
+        }
+        started.clear();
     }
 
     /** A newest point as the API shows it: path, time, value (typed), type. */

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 
-import org.lwm2mfleet.server.DaemonThreads;
+import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * first point. The backlog is bounded: when it is full, points are dropped, counted and logged, never buffered
  * without limit.
  */
-public final class TelemetryWriter implements AutoCloseable {
+public final class TelemetryWriter implements org.lwm2mfleet.server.runtime.Lifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryWriter.class);
     public static final String THREAD_NAME = "telemetry-writer";
@@ -49,7 +49,12 @@ public final class TelemetryWriter implements AutoCloseable {
         this.stored = meters.counter("telemetry.points.stored");
         this.dropped = meters.counter("telemetry.points.dropped");
         meters.gauge("telemetry.backlog", backlog, BlockingQueue::size);
+        // Its own thread, not the shared scheduler: it blocks on the backlog and writes batches in order.
         this.thread = DaemonThreads.named(THREAD_NAME).newThread(this::run);
+    }
+
+    @Override
+    public void start() {
         thread.start();
     }
 
@@ -134,6 +139,8 @@ public final class TelemetryWriter implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        thread.join(TimeUnit.SECONDS.toMillis(10));
+        if (thread.isAlive()) {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
     }
 }

@@ -43,11 +43,20 @@ class AuditLogTest {
 
     private final HandClock clock = new HandClock();
     private final Database database = Database.open("jdbc:h2:mem:audit-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-    private final AuditLog audit = new AuditLog(database.jdbc(), clock, Duration.ofDays(365), Duration.ofHours(1));
+    private final org.lwm2mfleet.server.runtime.Scheduler scheduler = new org.lwm2mfleet.server.runtime.Scheduler(1);
+    private final AuditLog audit = new AuditLog(database.jdbc(), clock, Duration.ofDays(365), Duration.ofHours(1),
+            scheduler);
+
+    @org.junit.jupiter.api.BeforeEach
+    void start() {
+        scheduler.start();
+        audit.start();
+    }
 
     @AfterEach
-    void close() {
+    void close() throws InterruptedException {
         audit.close();
+        scheduler.close();
         database.close();
     }
 

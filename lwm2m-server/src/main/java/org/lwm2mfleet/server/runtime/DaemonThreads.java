@@ -1,4 +1,4 @@
-package org.lwm2mfleet.server;
+package org.lwm2mfleet.server.runtime;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

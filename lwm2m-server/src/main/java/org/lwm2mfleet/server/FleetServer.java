@@ -43,7 +43,6 @@ import org.lwm2mfleet.server.device.CertificateCheck;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.device.DeviceStatus;
 import org.lwm2mfleet.server.events.EventBus;
-import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
 import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
 import org.lwm2mfleet.server.firmware.CampaignResource;
@@ -164,7 +163,6 @@ public final class FleetServer implements AutoCloseable {
         devices.setLiveRegistrations(bridge);
         // Operations and observations on devices, and their log.
         OperationLog operationLog = new OperationLog(database.jdbc());
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()), e -> operationLog.deleteAll(e.endpoint()));
         ObservationRegistry observations = new ObservationRegistry(database.jdbc(), clock);
         DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters,
                 operationLog, observations, clock);
@@ -196,6 +194,10 @@ public final class FleetServer implements AutoCloseable {
         FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock,
                 config.inventoryMaxAge(), config.inventoryStormRate());
         firmwareUpdates.setInventory(inventory);
+        // A device's rows in other rooms go in the transaction that deletes it (firmware update history stays).
+        for (var owner : List.of(operationLog, observations, pending, telemetry, inventory)) {
+            devices.addDataOwner(owner);
+        }
         Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, inventory, devices,
                 events, clock, reachable, Duration.ofSeconds(1));
         for (var provider : leshan.getEndpointsProvider()) {

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * coming online is not slowed by a second round trip per device (a DTLS exchange, decoded and logged, for server
  * and device alike; see bench register-storm in docs/benchmarks.md).
  */
-public final class FirmwareInventory implements AutoCloseable {
+public final class FirmwareInventory implements AutoCloseable, org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareInventory.class);
     static final int MAX_IN_FLIGHT = 16;
@@ -70,8 +70,6 @@ public final class FirmwareInventory implements AutoCloseable {
         this.stormRate = stormRate;
         events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
                 e -> writer.execute(() -> registered(e.endpoint())));
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", e.endpoint()));
     }
 
     // Runs on the writer thread, as does everything that touches waiting, inFlight and the registration counts.
@@ -187,6 +185,12 @@ public final class FirmwareInventory implements AutoCloseable {
         return jdbc.query("SELECT endpoint FROM device_firmware WHERE (? IS NULL OR model = ?)"
                 + " AND (? IS NULL OR version = ?) ORDER BY endpoint", row -> row.getString("endpoint"), model, model,
                 version, version);
+    }
+
+    /** In the device's deletion transaction: what it reported of its firmware goes (its update history stays). */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", endpoint);
     }
 
     @Override

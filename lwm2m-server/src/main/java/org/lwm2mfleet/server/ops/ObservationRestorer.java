@@ -21,7 +21,6 @@ public final class ObservationRestorer {
         this.registry = registry;
         this.operations = operations;
         events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::restore);
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()), e -> registry.forgetAll(e.endpoint()));
     }
 
     private void restore(FleetEvent registered) {

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * The per-device log of operations (table operation_log). Entries are written on a thread of their own: an outcome
  * is known on a CoAP thread, which must not wait on the database.
  */
-public final class OperationLog implements AutoCloseable {
+public final class OperationLog implements AutoCloseable, org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperationLog.class);
 
@@ -50,8 +50,19 @@ public final class OperationLog implements AutoCloseable {
                 endpoint, before == null ? Long.MAX_VALUE : before, limit);
     }
 
-    public void deleteAll(String endpoint) {
-        writer.execute(() -> jdbc.update("DELETE FROM operation_log WHERE endpoint = ?", endpoint));
+    /**
+     * In the device's deletion transaction. Entries already handed to the writer are stored first, so that none of
+     * them lands after the delete.
+     */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        try {
+            flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while storing the operation log of " + endpoint, e);
+        }
+        jdbc.update("DELETE FROM operation_log WHERE endpoint = ?", endpoint);
     }
 
     /** Waits for entries already handed over; for tests and shutdown. */

@@ -33,7 +33,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * presence service call it awake); they survive restarts, can be cancelled, and fail with a reason when they expire.
  * Every change of state is published as an {@code operation} event.
  */
-public final class PendingOperations implements AutoCloseable {
+public final class PendingOperations implements AutoCloseable, org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(PendingOperations.class);
 
@@ -64,8 +64,6 @@ public final class PendingOperations implements AutoCloseable {
         jdbc.update("UPDATE pending_operations SET status = 'pending' WHERE status = 'sent'");
         events.subscribe(e -> Set.of(EventTypes.AWAKE, EventTypes.REGISTERED, EventTypes.UPDATED).contains(e.type()),
                 e -> worker.execute(() -> flush(e.endpoint())));
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> jdbc.update("DELETE FROM pending_operations WHERE endpoint = ?", e.endpoint()));
         worker.scheduleWithFixedDelay(this::expireQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -227,6 +225,12 @@ public final class PendingOperations implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** In the device's deletion transaction: its queued and finished operations go with it. */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        jdbc.update("DELETE FROM pending_operations WHERE endpoint = ?", endpoint);
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.lwm2mfleet.server.error.FleetException;
 import org.lwm2mfleet.server.events.EventBus;
-import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.lwm2mfleet.server.DaemonThreads;
 import org.slf4j.Logger;
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * The time series of reported values (table telemetry_points): queries, raw or downsampled per step, the latest value
  * of every path, and retention, which deletes old points in small batches so that it never holds long locks.
  */
-public final class TelemetryService implements AutoCloseable {
+public final class TelemetryService implements AutoCloseable, org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryService.class);
     static final int RETENTION_BATCH = 5_000;
@@ -45,16 +44,16 @@ public final class TelemetryService implements AutoCloseable {
     private final Duration retention;
     private final ScheduledExecutorService retentionJob = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("telemetry-retention"));
 
+    /**
+     * @param events no longer needed (a deleted device's points go in its deletion's transaction, through
+     *        {@link #deleteAllOf}); kept so that the constructor's callers, which the lifecycle rework changes, stay as they are
+     */
     public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod, EventBus events) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.retention = retention;
         retentionJob.scheduleWithFixedDelay(this::applyRetentionQuietly, retentionPeriod.toMillis(),
                 retentionPeriod.toMillis(), TimeUnit.MILLISECONDS);
-        // The device room owns devices; when one goes, its series go too.
-        events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> retentionJob.execute(() -> jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?",
-                        e.endpoint())));
     }
 
     public List<Point> points(String endpoint, String path, Instant from, Instant to, int limit) {
@@ -135,6 +134,12 @@ public final class TelemetryService implements AutoCloseable {
     private static Double nullableDouble(java.sql.ResultSet row, String column) throws java.sql.SQLException {
         double value = row.getDouble(column);
         return row.wasNull() ? null : value;
+    }
+
+    /** In the device's deletion transaction: its series go with it. */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?", endpoint);
     }
 
     @Override

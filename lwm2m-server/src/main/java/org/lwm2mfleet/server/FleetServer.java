@@ -45,7 +45,6 @@ import org.lwm2mfleet.server.device.CertificateCheck;
 import org.lwm2mfleet.server.device.DeviceService;
 import org.lwm2mfleet.server.device.DeviceStatus;
 import org.lwm2mfleet.server.events.EventBus;
-import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.lwm2m.FleetAuthorizer;
 import org.lwm2mfleet.server.lwm2m.FleetSecurityStore;
 import org.lwm2mfleet.server.firmware.CampaignResource;
@@ -183,7 +182,7 @@ public final class FleetServer implements AutoCloseable {
         leshan.getPresenceService().addListener(bridge);
         devices.setLiveRegistrations(bridge);
         // Operations and observations on devices, and their log.
-        OperationLog operationLog = new OperationLog(database.jdbc(), events);
+        OperationLog operationLog = new OperationLog(database.jdbc());
         ObservationRegistry observations = new ObservationRegistry(database.jdbc(), clock);
         DeviceOperations operations = new DeviceOperations(leshan, devices, config.requestTimeout(), meters,
                 operationLog, observations, clock);
@@ -196,7 +195,7 @@ public final class FleetServer implements AutoCloseable {
         TelemetryWriter telemetryWriter = new TelemetryWriter(database.jdbc(), config.telemetryBacklog(), 500,
                 Duration.ofMillis(100), meters);
         TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
-                Duration.ofMinutes(1), events, scheduler);
+                Duration.ofMinutes(1), scheduler);
         ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock,
                 new org.lwm2mfleet.server.telemetry.DeviceTimestamps(clock, config.telemetryRetention(), meters));
         dispatcher.setLastKnown(endpoint -> telemetry.latest(endpoint).stream().map(TelemetryService::json).toList(),
@@ -215,6 +214,10 @@ public final class FleetServer implements AutoCloseable {
         FirmwareInventory inventory = new FirmwareInventory(database.jdbc(), operations, events, clock,
                 config.inventoryMaxAge(), config.inventoryStormRate());
         firmwareUpdates.setInventory(inventory);
+        // A device's rows in other rooms go in the transaction that deletes it (firmware update history stays).
+        for (var owner : List.of(operationLog, observations, pending, telemetry, inventory)) {
+            devices.addDataOwner(owner);
+        }
         Campaigns campaigns = new Campaigns(database.jdbc(), firmwareImages, firmwareUpdates, inventory, devices,
                 events, clock, reachable, Duration.ofSeconds(1));
         for (var provider : leshan.getEndpointsProvider()) {

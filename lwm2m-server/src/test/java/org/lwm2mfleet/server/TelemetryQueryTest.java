@@ -78,7 +78,7 @@ class TelemetryQueryTest {
             writer.offer(points);
             TelemetryService telemetry = new TelemetryService(database.jdbc(),
                     java.time.Clock.fixed(now, java.time.ZoneOffset.UTC), Duration.ofDays(1), Duration.ofHours(1),
-                    new org.lwm2mfleet.server.events.EventBus(java.time.Clock.systemUTC()), scheduler);
+                    scheduler);
             await().atMost(Duration.ofSeconds(10)).until(() -> telemetry.count("old-1") == 12_000);
 
             assertThat(telemetry.applyRetention()).isEqualTo(11_000);

@@ -51,6 +51,8 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
     private final EventBus events;
     private final Clock clock;
     private final List<CredentialsListener> credentialsListeners = new CopyOnWriteArrayList<>();
+    /** The rooms whose rows of a device go in the same transaction as the device's own row. */
+    private final List<DeviceDataOwner> dataOwners = new CopyOnWriteArrayList<>();
     private volatile LiveRegistrations liveRegistrations = endpoint -> {
     };
     private final Scheduler scheduler;
@@ -95,6 +97,11 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
 
     public void addCredentialsListener(CredentialsListener listener) {
         credentialsListeners.add(listener);
+    }
+
+    /** Registered at wiring time: each owner's rows are deleted in the transaction that deletes the device. */
+    public void addDataOwner(DeviceDataOwner owner) {
+        dataOwners.add(owner);
     }
 
     public void setLiveRegistrations(LiveRegistrations liveRegistrations) {
@@ -230,11 +237,28 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
         return get(endpoint);
     }
 
+    /**
+     * Deletes the device and, in the same transaction, what every {@link DeviceDataOwner} holds for it: all of it or,
+     * when any part fails, nothing (the failure reaches the caller). The {@code deleted} event follows the commit.
+     */
     public void delete(String endpoint) {
-        if (!repository.delete(endpoint)) {
+        if (!deleteWithData(endpoint, () -> repository.delete(endpoint))) {
             throw FleetException.notFound("no device with endpoint '" + endpoint + "'");
         }
         deleted(endpoint);
+    }
+
+    /** @param deleteRow deletes the device's row, true when it did; the owners are only asked when it did */
+    private boolean deleteWithData(String endpoint, java.util.function.BooleanSupplier deleteRow) {
+        return repository.jdbc().inTransaction(() -> {
+            if (!deleteRow.getAsBoolean()) {
+                return false;
+            }
+            for (DeviceDataOwner owner : dataOwners) {
+                owner.deleteAllOf(endpoint);
+            }
+            return true;
+        });
     }
 
     /**
@@ -251,7 +275,7 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
         do {
             stale = repository.staleUnprovisioned(cutoff, 500);
             for (String endpoint : stale) {
-                if (repository.deleteIfStaleUnprovisioned(endpoint, cutoff)) {
+                if (deleteWithData(endpoint, () -> repository.deleteIfStaleUnprovisioned(endpoint, cutoff))) {
                     deleted(endpoint);
                     removed++;
                 }
@@ -295,7 +319,10 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
         }
     }
 
-    /** What follows a device's deletion: its credentials, its live registration and the other rooms let go. */
+    /**
+     * What follows a committed deletion: its credentials and its live registration go, and the other rooms hear of
+     * it (what they hold in memory; their rows went in the deletion's transaction).
+     */
     private void deleted(String endpoint) {
         notifyCredentials(endpoint, null);
         liveRegistrations.drop(endpoint);

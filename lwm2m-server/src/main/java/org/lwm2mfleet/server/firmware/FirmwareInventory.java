@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * coming online is not slowed by a second round trip per device (a DTLS exchange, decoded and logged, for server
  * and device alike; see bench register-storm in docs/benchmarks.md).
  */
-public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Lifecycle {
+public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Lifecycle,
+        org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(FirmwareInventory.class);
     static final int MAX_IN_FLIGHT = 16;
@@ -80,8 +81,6 @@ public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Li
     public void start() {
         subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()),
                 e -> writer.execute(() -> registered(e.endpoint()))));
-        subscriptions.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", e.endpoint())));
     }
 
     // Runs on the writer thread, as does everything that touches waiting, inFlight and the registration counts.
@@ -197,6 +196,12 @@ public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Li
         return jdbc.query("SELECT endpoint FROM device_firmware WHERE (? IS NULL OR model = ?)"
                 + " AND (? IS NULL OR version = ?) ORDER BY endpoint", row -> row.getString("endpoint"), model, model,
                 version, version);
+    }
+
+    /** In the device's deletion transaction: what it reported of its firmware goes (its update history stays). */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        jdbc.update("DELETE FROM device_firmware WHERE endpoint = ?", endpoint);
     }
 
     @Override

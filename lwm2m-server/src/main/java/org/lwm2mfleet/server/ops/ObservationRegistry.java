@@ -11,7 +11,7 @@ import org.lwm2mfleet.server.store.Jdbc;
  * The observations operators asked for (table observations), so that they outlive registrations and restarts: a
  * device that registers again gets them back without anyone asking.
  */
-public final class ObservationRegistry {
+public final class ObservationRegistry implements org.lwm2mfleet.server.device.DeviceDataOwner {
 
     /** An observation to keep: one path, or several for a composite one. */
     public record Remembered(String endpoint, List<String> paths, String attributes, String format,
@@ -43,7 +43,9 @@ public final class ObservationRegistry {
                         row.getString("format"), Jdbc.instant(row, "created_at")), endpoint);
     }
 
-    public void forgetAll(String endpoint) {
+    /** In the device's deletion transaction. */
+    @Override
+    public void deleteAllOf(String endpoint) {
         jdbc.update("DELETE FROM observations WHERE endpoint = ?", endpoint);
     }
 

@@ -28,8 +28,6 @@ public final class ObservationRestorer implements org.lwm2mfleet.server.runtime.
     @Override
     public void start() {
         subscriptions.add(events.subscribe(e -> EventTypes.REGISTERED.equals(e.type()), this::restore));
-        subscriptions.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> registry.forgetAll(e.endpoint())));
     }
 
     @Override

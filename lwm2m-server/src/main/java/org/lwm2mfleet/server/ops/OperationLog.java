@@ -15,26 +15,22 @@ import org.slf4j.LoggerFactory;
  * The per-device log of operations (table operation_log). Entries are written on a thread of their own: an outcome
  * is known on a CoAP thread, which must not wait on the database.
  */
-public final class OperationLog implements org.lwm2mfleet.server.runtime.Lifecycle {
+public final class OperationLog implements org.lwm2mfleet.server.runtime.Lifecycle,
+        org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperationLog.class);
 
     private final Jdbc jdbc;
-    private final org.lwm2mfleet.server.events.EventBus events;
     /** Its own thread, not the shared scheduler: entries are written in order. It starts with the first entry. */
     private final ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named("operation-log"));
-    private AutoCloseable deletions;
 
-    public OperationLog(Jdbc jdbc, org.lwm2mfleet.server.events.EventBus events) {
+    public OperationLog(Jdbc jdbc) {
         this.jdbc = jdbc;
-        this.events = events;
     }
 
-    /** A deleted device's log goes with it. */
+    /** Nothing to start: the writer starts with the first entry, and a deleted device's log goes in its deletion. */
     @Override
     public void start() {
-        deletions = events.subscribe(e -> org.lwm2mfleet.server.events.EventTypes.DELETED.equals(e.type()),
-                e -> deleteAll(e.endpoint()));
     }
 
     void record(String endpoint, String operation, String target, String requestedBy, Instant requestedAt,
@@ -61,8 +57,19 @@ public final class OperationLog implements org.lwm2mfleet.server.runtime.Lifecyc
                 endpoint, before == null ? Long.MAX_VALUE : before, limit);
     }
 
-    public void deleteAll(String endpoint) {
-        writer.execute(() -> jdbc.update("DELETE FROM operation_log WHERE endpoint = ?", endpoint));
+    /**
+     * In the device's deletion transaction. Entries already handed to the writer are stored first, so that none of
+     * them lands after the delete.
+     */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        try {
+            flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while storing the operation log of " + endpoint, e);
+        }
+        jdbc.update("DELETE FROM operation_log WHERE endpoint = ?", endpoint);
     }
 
     /** Waits for entries already handed over; for tests and shutdown. */
@@ -77,9 +84,6 @@ public final class OperationLog implements org.lwm2mfleet.server.runtime.Lifecyc
 
     @Override
     public void close() throws Exception {
-        if (deletions != null) {
-            deletions.close();
-        }
         writer.shutdown();
         writer.awaitTermination(5, TimeUnit.SECONDS);
     }

@@ -33,7 +33,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * presence service call it awake); they survive restarts, can be cancelled, and fail with a reason when they expire.
  * Every change of state is published as an {@code operation} event.
  */
-public final class PendingOperations implements org.lwm2mfleet.server.runtime.Lifecycle {
+public final class PendingOperations implements org.lwm2mfleet.server.runtime.Lifecycle,
+        org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(PendingOperations.class);
 
@@ -78,8 +79,6 @@ public final class PendingOperations implements org.lwm2mfleet.server.runtime.Li
         started.add(events.subscribe(
                 e -> Set.of(EventTypes.AWAKE, EventTypes.REGISTERED, EventTypes.UPDATED).contains(e.type()),
                 e -> worker.execute(() -> flush(e.endpoint()))));
-        started.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> jdbc.update("DELETE FROM pending_operations WHERE endpoint = ?", e.endpoint())));
         started.add(scheduler.every("pending-operations-expiry", Duration.ofSeconds(1), Duration.ofSeconds(1),
                 this::expireQuietly));
     }
@@ -242,6 +241,12 @@ public final class PendingOperations implements org.lwm2mfleet.server.runtime.Li
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** In the device's deletion transaction: its queued and finished operations go with it. */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        jdbc.update("DELETE FROM pending_operations WHERE endpoint = ?", endpoint);
     }
 
     @Override

@@ -24,12 +24,20 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final StorageHealth health = new StorageHealth();
+    /**
+     * The one {@link Jdbc} of this database: its transaction is per thread, so rooms that share it can write in one
+     * transaction (a device deleted with its points, operations and observations). An instance per room would give
+     * each room its own transaction, and a nested {@link Jdbc#inTransaction} on another room's instance would
+     * commit on its own.
+     */
+    private final Jdbc jdbc;
     private final Object probeLock = new Object();
     private volatile long lastProbeNanos;
     private volatile boolean probed;
 
     private Database(HikariDataSource dataSource) {
         this.dataSource = dataSource;
+        this.jdbc = new Jdbc(dataSource, health);
     }
 
     public static Database open(String jdbcUrl) {
@@ -84,8 +92,9 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /** The same instance on every call: see {@link #jdbc}. */
     public Jdbc jdbc() {
-        return new Jdbc(dataSource, health);
+        return jdbc;
     }
 
     /**

@@ -32,12 +32,13 @@ public final class Jdbc {
     private final StorageHealth health;
     private final ThreadLocal<Connection> transaction = new ThreadLocal<>();
 
-    public Jdbc(DataSource dataSource) {
-        this(dataSource, new StorageHealth());
-    }
-
-    /** @param health told the outcome of every write, so that {@code /health} reports what writes find */
-    public Jdbc(DataSource dataSource, StorageHealth health) {
+    /**
+     * One per database, made by {@link Database}: the transaction of a thread lives in this instance, so rooms join
+     * each other's transactions only when they share it.
+     *
+     * @param health told the outcome of every write, so that {@code /health} reports what writes find
+     */
+    Jdbc(DataSource dataSource, StorageHealth health) {
         this.dataSource = dataSource;
         this.health = health;
     }
@@ -106,7 +107,12 @@ public final class Jdbc {
         }));
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. Called inside
+     * another transaction on the same thread (another room's, say), it joins that one: nothing is committed until the
+     * outermost returns, and a failure that reaches the outermost rolls back every room's writes. A failure the
+     * caller catches inside does not: what ran before it stays in the transaction.
+     */
     public <T> T inTransaction(Work<T> work) {
         if (transaction.get() != null) {
             return call(work);

@@ -11,8 +11,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.lwm2mfleet.server.error.FleetException;
-import org.lwm2mfleet.server.events.EventBus;
-import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.lwm2mfleet.server.runtime.Scheduler;
 import org.slf4j.Logger;
@@ -22,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The time series of reported values (table telemetry_points): queries, raw or downsampled per step, the latest value
  * of every path, and retention, which deletes old points in small batches so that it never holds long locks.
  */
-public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lifecycle {
+public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lifecycle,
+        org.lwm2mfleet.server.device.DeviceDataOwner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryService.class);
     static final int RETENTION_BATCH = 5_000;
@@ -44,19 +43,15 @@ public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lif
     private final Clock clock;
     private final Duration retention;
     private final Duration retentionPeriod;
-    private final EventBus events;
     private final Scheduler scheduler;
-    /** Retention and a deleted device's points are deleted one at a time, as on the single thread they had before. */
-    private final Object deleting = new Object();
     private final List<AutoCloseable> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod, EventBus events,
+    public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod,
             Scheduler scheduler) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.retention = retention;
         this.retentionPeriod = retentionPeriod;
-        this.events = events;
         this.scheduler = scheduler;
     }
 
@@ -64,13 +59,6 @@ public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lif
     public void start() {
         started.add(scheduler.every("telemetry-retention", retentionPeriod, retentionPeriod,
                 this::applyRetentionQuietly));
-        // The device room owns devices; when one goes, its series go too.
-        started.add(events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> scheduler.now("telemetry-delete", () -> {
-                    synchronized (deleting) {
-                        jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?", e.endpoint());
-                    }
-                })));
     }
 
     public List<Point> points(String endpoint, String path, Instant from, Instant to, int limit) {
@@ -136,9 +124,7 @@ public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lif
 
     private void applyRetentionQuietly() {
         try {
-            synchronized (deleting) {
-                applyRetention();
-            }
+            applyRetention();
         } catch (RuntimeException e) {
             LOG.warn("telemetry retention failed, will retry", e);
         }
@@ -153,6 +139,12 @@ public final class TelemetryService implements org.lwm2mfleet.server.runtime.Lif
     private static Double nullableDouble(java.sql.ResultSet row, String column) throws java.sql.SQLException {
         double value = row.getDouble(column);
         return row.wasNull() ? null : value;
+    }
+
+    /** In the device's deletion transaction: its series go with it. */
+    @Override
+    public void deleteAllOf(String endpoint) {
+        jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?", endpoint);
     }
 
     @Override

@@ -105,6 +105,7 @@ public final class FleetServer implements AutoCloseable {
     private final List<AutoCloseable> workers;
     private DemoFleet demo;
     private List<Router.Route> routes = List.of();
+    private org.lwm2mfleet.server.lwm2m.DtlsState dtlsState;
 
     private FleetServer(Database database, DeviceService devices, LeshanServer leshan, Server http,
             EventStreamHandler eventStream, ServerIdentity identity, EventBus events, List<AutoCloseable> workers) {
@@ -275,6 +276,9 @@ public final class FleetServer implements AutoCloseable {
             }
         }
         server.routes = router.routes();
+        // DTLS sessions saved at the last graceful stop, before the socket opens (see DtlsState).
+        server.dtlsState = new org.lwm2mfleet.server.lwm2m.DtlsState(config.dataDir(), config.dtlsStateMaxAge(), clock);
+        server.dtlsState.load(leshan);
         leshan.start();
         http.start();
         LOG.info("LwM2M Fleet started: {}://{}:{}/ coap port {} coaps port {} data {}", server.httpScheme(),
@@ -398,6 +402,11 @@ public final class FleetServer implements AutoCloseable {
         }
         eventStream.close();
         http.stop();
+        // Stopped, the connector can save its sessions (not while running); destroyed, it would have none left.
+        leshan.stop();
+        if (dtlsState != null) {
+            dtlsState.save(leshan);
+        }
         leshan.destroy();
         for (AutoCloseable worker : workers) {
             worker.close();

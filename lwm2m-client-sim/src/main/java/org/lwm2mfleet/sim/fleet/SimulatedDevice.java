@@ -306,11 +306,11 @@ public final class SimulatedDevice {
             List<String> suites = key.cipherSuites();
             Configuration configuration = endpoints.createDefaultConfiguration();
             configuration.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, MAX_FIRMWARE_BYTES);
-            if (key.connectionId()) {
-                // RFC 9146 as constrained devices use it: the server's records to us carry no id (length 0), ours to
-                // the server carry the id it gave us, so it finds our session whatever address we come from.
-                configuration.set(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CONNECTION_ID_LENGTH, 0);
-            }
+            // RFC 9146 as constrained devices use it: the server's records to us carry no id (length 0), ours to the
+            // server carry the id it gave us, so it finds our session whatever address we come from. Without it, -1:
+            // Scandium's default would be on (6 bytes), and many field devices have no Connection ID.
+            configuration.set(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CONNECTION_ID_LENGTH,
+                    key.connectionId() ? 0 : -1);
             if (!suites.isEmpty()) {
                 configuration.setAsList(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CIPHER_SUITES,
                         suites.stream().map(org.eclipse.californium.scandium.dtls.cipher.CipherSuite::valueOf)

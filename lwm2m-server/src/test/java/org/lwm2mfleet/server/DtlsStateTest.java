@@ -126,6 +126,29 @@ class DtlsStateTest {
     }
 
     @Test
+    void aChangedStateFileIsRefusedAndTheServerStarts() throws Exception {
+        try (TestServer server = TestServer.start(dir.resolve("data"))) {
+            devices.startPsk(server, SECRET, "tampered-1", Profile.WATER_METER);
+            InetSocketAddress address = peer(server, "tampered-1");
+
+            server.restart(() -> {
+                Path state = server.dataDir().resolve("dtls-state.bin");
+                try {
+                    byte[] bytes = Files.readAllBytes(state);
+                    bytes[bytes.length / 2] ^= 0x01;
+                    Files.write(state, bytes);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+
+            assertThat(connector(server).getSessionByAddress(address)).as("nothing of a changed file is loaded")
+                    .isNull();
+            assertThat(server.api().get("/health").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aZeroMaximumAgeSavesNothing() throws Exception {
         try (TestServer server = TestServer.start(dir.resolve("data"), c -> c.dtlsStateMaxAge(Duration.ZERO))) {
             devices.startPsk(server, SECRET, "unsaved-1", Profile.WATER_METER);

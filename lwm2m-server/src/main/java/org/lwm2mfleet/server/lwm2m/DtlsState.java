@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * identities) saved at a graceful stop into {@code <data-dir>/dtls-state.bin}, encrypted with a random key of
  * {@code <data-dir>/keys/dtls-state.key}, and loaded at the next start before the sockets open: the devices go on
  * sending on their sessions, with no handshake. Californium does the serialisation and the encryption
- * ({@link EncryptedPersistentComponentUtil}: AES-GCM, so a changed file is refused, not half-loaded).
+ * ({@link EncryptedPersistentComponentUtil}: AES-256-GCM, so a changed file is refused, not half-loaded).
  * <p>
  * The file is deleted as soon as it is read, before any record is sent: loading the same state twice (after a crash
  * that followed a restart) would send records under the same keys and sequence numbers again, reusing AEAD nonces.
@@ -125,6 +125,8 @@ public final class DtlsState {
             header.writeLong(clock.millis());
             header.flush();
             CountingUtil util = new CountingUtil();
+            // Californium's default is AES-128-GCM; the key file holds 256 bits, so use them all.
+            util.setWriteCipher("AES/GCM/256");
             util.addProvider(coapServer(leshan));
             util.saveComponents(bytes, key, maxAge.toSeconds());
             Path temporary = file.resolveSibling(FILE + ".tmp");

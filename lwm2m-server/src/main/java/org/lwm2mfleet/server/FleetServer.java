@@ -325,7 +325,18 @@ public final class FleetServer implements AutoCloseable {
             });
         }
         server.routes = router.routes();
-        parts.add("leshan", leshan::start, leshan::destroy)
+        // DTLS sessions saved at the last graceful stop are loaded before the socket opens; at the stop Leshan is
+        // stopped first (a running connector cannot save), saved, then destroyed (see DtlsState).
+        org.lwm2mfleet.server.lwm2m.DtlsState dtlsState = new org.lwm2mfleet.server.lwm2m.DtlsState(config.dataDir(),
+                config.dtlsStateMaxAge(), clock);
+        parts.add("leshan", () -> {
+            dtlsState.load(leshan);
+            leshan.start();
+        }, () -> {
+            leshan.stop();
+            dtlsState.save(leshan);
+            leshan.destroy();
+        })
                 .add("http", http::start, http::stop)
                 // After http in start order, so stopped before it: open streams end before Jetty stops.
                 .add("event streams", () -> {

@@ -81,6 +81,13 @@ final class FleetCommand implements Callable<Integer> {
             description = "Gas detectors smell gas this often, ISO-8601, e.g. PT3M: the concentration ramps past 50 ppm for 30 s and decays, for rules to act on (default: never).")
     Duration gasEvents;
 
+    @Option(names = "--cid", description = "Devices use DTLS Connection ID (RFC 9146), so their sessions survive an address change.")
+    boolean connectionId;
+
+    @Option(names = "--nat-rebind-interval", paramLabel = "DURATION",
+            description = "Each device talks through a NAT of its own whose source port changes this often, ISO-8601, e.g. PT2M (default: no NAT).")
+    Duration natRebindInterval;
+
     @Override
     public Integer call() throws InterruptedException {
         SecurityMode mode = security.mode();
@@ -95,6 +102,7 @@ final class FleetCommand implements Callable<Integer> {
                 .security(mode, security.fleetSecret).serverPublicKey(security.serverPublicKey())
                 .serverCertificate(security.serverCertificate()).lifetime(lifetime).stagger(stagger).seed(seed)
                 .tickInterval(tickInterval).queueMode(wakeInterval).sendInterval(sendInterval)
+                .connectionId(connectionId).natRebindInterval(natRebindInterval)
                 .failures(firmwareFailure == null ? null : new FailureInjection(
                         FirmwareFailure.parse(firmwareFailure), failureProbability, failingEndpoints))
                 .build();

@@ -67,6 +67,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Gas detectors smell gas this often, ISO-8601, e.g. PT3M: the concentration ramps past 50 ppm for 30 s and decays, for rules to act on (default: never).")
     Duration gasEvents;
 
+    @Option(names = "--cid", description = "Use DTLS Connection ID (RFC 9146), so the session survives an address change.")
+    boolean connectionId;
+
+    @Option(names = "--nat-rebind-interval", paramLabel = "DURATION",
+            description = "Talk through a NAT of its own whose source port changes this often, ISO-8601, e.g. PT2M (default: no NAT).")
+    Duration natRebindInterval;
+
     @Override
     public Integer call() throws InterruptedException {
         SecurityMode mode = security.mode();
@@ -88,7 +95,8 @@ final class RunCommand implements Callable<Integer> {
         });
         SimulatedDevice.Builder builder = SimulatedDevice.builder(endpoint, Profile.parse(profile)).serverUri(server)
                 .security(deviceSecurity).lifetime(lifetime).firmwareVersion(firmwareVersion)
-                .sharedExecutor(scheduler).queueMode(wakeInterval);
+                .sharedExecutor(scheduler).queueMode(wakeInterval).connectionId(connectionId)
+                .behindNat(natRebindInterval != null);
         if (seed != null) {
             builder.seed(seed);
         }
@@ -103,6 +111,11 @@ final class RunCommand implements Callable<Integer> {
         long tick = (tickInterval != null ? tickInterval : FleetSpec.DEFAULT_TICK).toMillis();
         scheduler.scheduleAtFixedRate(device::tick, tick, tick, TimeUnit.MILLISECONDS);
         GasEvents.schedule(scheduler, gasEvents, () -> java.util.List.of(device));
+        if (natRebindInterval != null) {
+            long period = natRebindInterval.toMillis();
+            scheduler.scheduleAtFixedRate(() -> System.out.printf("%s: NAT source port now %d%n", endpoint,
+                    device.rebindSourcePort()), period, period, TimeUnit.MILLISECONDS);
+        }
         System.out.printf("%s (%s, %s) running against %s; Ctrl-C to stop%n", endpoint, profile, mode, server);
         stopped.await();
         return 0;

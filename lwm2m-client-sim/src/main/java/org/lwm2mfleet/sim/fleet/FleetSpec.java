@@ -28,11 +28,14 @@ import org.lwm2mfleet.sim.profiles.Profile;
  * @param sendInterval null for no Send reports; else every device sends its main values this often (LwM2M 1.1)
  * @param failures null, or which devices fail their firmware updates and how
  * @param tickInterval how often observers are told that time-varying values moved
+ * @param connectionId whether the devices use DTLS Connection ID (RFC 9146)
+ * @param natRebindInterval null: devices talk to the server directly; else each is behind a NAT of its own whose
+ *        source port changes this often (see {@link SimulatedDevice#rebindSourcePort()})
  */
 public record FleetSpec(URI serverUri, String endpointPattern, int count, List<Profile> profiles,
         SecurityMode securityMode, String fleetSecret, PublicKey serverPublicKey, X509Certificate serverCertificate,
         Duration lifetime, Duration stagger, long seed, Duration wakeInterval, Duration sendInterval,
-        FailureInjection failures, Duration tickInterval) {
+        FailureInjection failures, Duration tickInterval, boolean connectionId, Duration natRebindInterval) {
 
     public static final String DEFAULT_PATTERN = "sim-%05d";
     public static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
@@ -57,11 +60,24 @@ public record FleetSpec(URI serverUri, String endpointPattern, int count, List<P
         if (stagger.isNegative()) {
             throw new IllegalArgumentException("stagger must not be negative");
         }
+        if (natRebindInterval != null && (natRebindInterval.isZero() || natRebindInterval.isNegative())) {
+            throw new IllegalArgumentException("natRebindInterval must be positive");
+        }
         tickInterval = tickInterval == null ? DEFAULT_TICK : tickInterval;
         if (tickInterval.isZero() || tickInterval.isNegative()) {
             throw new IllegalArgumentException("tickInterval must be positive");
         }
         profiles = List.copyOf(profiles);
+    }
+
+    /** Devices without Connection ID, talking to the server directly. */
+    public FleetSpec(URI serverUri, String endpointPattern, int count, List<Profile> profiles,
+            SecurityMode securityMode, String fleetSecret, PublicKey serverPublicKey, X509Certificate serverCertificate,
+            Duration lifetime, Duration stagger, long seed, Duration wakeInterval, Duration sendInterval,
+            FailureInjection failures, Duration tickInterval) {
+        this(serverUri, endpointPattern, count, profiles, securityMode, fleetSecret, serverPublicKey,
+                serverCertificate, lifetime, stagger, seed, wakeInterval, sendInterval, failures, tickInterval, false,
+                null);
     }
 
     /** Without a tick interval: observers hear of moved values every {@link #DEFAULT_TICK}. */
@@ -104,6 +120,8 @@ public record FleetSpec(URI serverUri, String endpointPattern, int count, List<P
         private Duration sendInterval;
         private FailureInjection failures;
         private Duration tickInterval = DEFAULT_TICK;
+        private boolean connectionId;
+        private Duration natRebindInterval;
 
         private Builder(URI serverUri) {
             this.serverUri = serverUri;
@@ -180,10 +198,21 @@ public record FleetSpec(URI serverUri, String endpointPattern, int count, List<P
             return this;
         }
 
+        public Builder connectionId(boolean connectionId) {
+            this.connectionId = connectionId;
+            return this;
+        }
+
+        /** null: no NAT; else every device's source port changes this often. */
+        public Builder natRebindInterval(Duration natRebindInterval) {
+            this.natRebindInterval = natRebindInterval;
+            return this;
+        }
+
         public FleetSpec build() {
             return new FleetSpec(serverUri, endpointPattern, count, profiles, securityMode, fleetSecret,
                     serverPublicKey, serverCertificate, lifetime, stagger, seed, wakeInterval, sendInterval, failures,
-                    tickInterval);
+                    tickInterval, connectionId, natRebindInterval);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.lwm2mfleet.sim.fleet;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -65,8 +66,8 @@ public final class SimulatedDevice {
         thread.setDaemon(true);
         return thread;
     });
-    /** One Californium configuration per list of cipher suites (the empty list: Leshan's defaults). */
-    private static final java.util.Map<List<String>, Configuration> CONFIGURATIONS =
+    /** One Californium configuration per list of cipher suites (the empty list: Leshan's defaults) and CID use. */
+    private static final java.util.Map<ConfigurationKey, Configuration> CONFIGURATIONS =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     private final String endpoint;
@@ -75,6 +76,8 @@ public final class SimulatedDevice {
     private final FirmwareUpdateObject firmware;
     private final LeshanClient client;
     private final AtomicInteger registrations = new AtomicInteger();
+    /** Between the device and the server when it plays NAT rebinding; else null. */
+    private final NatRelay nat;
 
     private SimulatedDevice(Builder b) {
         this.endpoint = b.endpoint;
@@ -88,8 +91,19 @@ public final class SimulatedDevice {
         CaliforniumClientEndpointsProvider.Builder endpoints = new CaliforniumClientEndpointsProvider.Builder(
                 new CoapClientProtocolProvider(), b.sharedExecutor != null ? SharedThreads.coapsProtocol()
                         : new CoapsClientProtocolProvider());
-        endpoints.setConfiguration(californiumConfiguration(endpoints, b.cipherSuites));
-        endpoints.setClientAddress(b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri));
+        endpoints.setConfiguration(californiumConfiguration(endpoints, b.cipherSuites, b.connectionId));
+        InetAddress localAddress = b.localAddress != null ? b.localAddress : loopbackFor(b.serverUri);
+        endpoints.setClientAddress(localAddress);
+        URI serverUri = b.serverUri;
+        if (b.behindNat) {
+            nat = new NatRelay(endpoint, new InetSocketAddress(b.serverUri.getHost(), b.serverUri.getPort()),
+                    localAddress != null ? localAddress : InetAddress.getLoopbackAddress());
+            InetSocketAddress inside = nat.insideAddress();
+            serverUri = URI.create(b.serverUri.getScheme() + "://" + inside.getAddress().getHostAddress() + ":"
+                    + inside.getPort());
+        } else {
+            nat = null;
+        }
 
         DefaultRegistrationEngineFactory engine = new DefaultRegistrationEngineFactory()
                 .setRetryWaitingTimeInMs((int) b.retryWait.toMillis()).setReconnectOnUpdate(b.reconnectOnUpdate);
@@ -101,7 +115,7 @@ public final class SimulatedDevice {
 
         LeshanClientBuilder builder = new LeshanClientBuilder(endpoint);
         builder.setObjects(objects.enablers(
-                b.security.securityInstance(b.serverUri.toString(), SHORT_SERVER_ID), server, firmware));
+                b.security.securityInstance(serverUri.toString(), SHORT_SERVER_ID), server, firmware));
         builder.setEndpointsProviders(endpoints.build());
         builder.setRegistrationEngineFactory(b.lwm2m10 ? new Lwm2m10(engine) : engine);
         if (b.lwm2m10) {
@@ -145,7 +159,32 @@ public final class SimulatedDevice {
 
     /** Stops for good, de-registering first; the endpoint and the client's own threads are released. */
     public void destroy() {
-        client.destroy(true);
+        try {
+            client.destroy(true);
+        } finally {
+            if (nat != null) {
+                nat.close();
+            }
+        }
+    }
+
+    /**
+     * NAT rebinding (a device built {@link Builder#behindNat behind a NAT}): from now on the server sees the device's
+     * datagrams come from a new source port, while the device keeps its DTLS session. With a Connection ID the server
+     * follows the device; without one, the server no longer knows the sender and the device must handshake again.
+     *
+     * @return the new source port the server sees
+     */
+    public int rebindSourcePort() {
+        if (nat == null) {
+            throw new IllegalStateException(endpoint + " is not behind a NAT (Builder.behindNat)");
+        }
+        return nat.rebind();
+    }
+
+    /** The source port the server sees for a device behind a NAT; -1 for a device that is not. */
+    public int natSourcePort() {
+        return nat == null ? -1 : nat.outsidePort();
     }
 
     public String endpoint() {
@@ -262,10 +301,16 @@ public final class SimulatedDevice {
      * block-wise bodies over 8 KiB by default.
      */
     private static Configuration californiumConfiguration(CaliforniumClientEndpointsProvider.Builder endpoints,
-            List<String> cipherSuites) {
-        return CONFIGURATIONS.computeIfAbsent(cipherSuites, suites -> {
+            List<String> cipherSuites, boolean connectionId) {
+        return CONFIGURATIONS.computeIfAbsent(new ConfigurationKey(cipherSuites, connectionId), key -> {
+            List<String> suites = key.cipherSuites();
             Configuration configuration = endpoints.createDefaultConfiguration();
             configuration.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, MAX_FIRMWARE_BYTES);
+            // RFC 9146 as constrained devices use it: the server's records to us carry no id (length 0), ours to the
+            // server carry the id it gave us, so it finds our session whatever address we come from. Without it, -1:
+            // Scandium's default would be on (6 bytes), and many field devices have no Connection ID.
+            configuration.set(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CONNECTION_ID_LENGTH,
+                    key.connectionId() ? 0 : -1);
             if (!suites.isEmpty()) {
                 configuration.setAsList(org.eclipse.californium.scandium.config.DtlsConfig.DTLS_CIPHER_SUITES,
                         suites.stream().map(org.eclipse.californium.scandium.dtls.cipher.CipherSuite::valueOf)
@@ -273,6 +318,9 @@ public final class SimulatedDevice {
             }
             return configuration;
         });
+    }
+
+    private record ConfigurationKey(List<String> cipherSuites, boolean connectionId) {
     }
 
     /** The device's own Californium endpoint for a URI's scheme: a download reuses the DTLS session it has. */
@@ -321,6 +369,8 @@ public final class SimulatedDevice {
         private List<String> cipherSuites = List.of();
         private boolean reconnectOnUpdate;
         private boolean lwm2m10;
+        private boolean connectionId;
+        private boolean behindNat;
 
         private Builder(String endpoint, Profile profile) {
             this.endpoint = Objects.requireNonNull(endpoint);
@@ -404,6 +454,24 @@ public final class SimulatedDevice {
         /** Registers as an LwM2M 1.0 device (default: 1.1, Leshan's version); see {@link Lwm2m10}. */
         public Builder lwm2m10(boolean lwm2m10) {
             this.lwm2m10 = lwm2m10;
+            return this;
+        }
+
+        /**
+         * DTLS Connection ID (RFC 9146): the device offers to use the one the server gives it, so that its session
+         * survives a change of its address (default: no).
+         */
+        public Builder connectionId(boolean connectionId) {
+            this.connectionId = connectionId;
+            return this;
+        }
+
+        /**
+         * The device talks to the server through a NAT of its own (a UDP relay on its local address), whose source
+         * port {@link SimulatedDevice#rebindSourcePort()} changes, as cellular NATs do after a silence (default: no).
+         */
+        public Builder behindNat(boolean behindNat) {
+            this.behindNat = behindNat;
             return this;
         }
 

@@ -48,7 +48,8 @@ public final class SimulatedFleet implements AutoCloseable {
                     .security(DeviceSecurity.forFleet(spec.securityMode(), spec.fleetSecret(), endpoint,
                             spec.serverPublicKey(), spec.serverCertificate()))
                     .lifetime(spec.lifetime()).seed(spec.seed() * 1_000_003L + n).sharedExecutor(scheduler)
-                    .queueMode(spec.wakeInterval()).build();
+                    .queueMode(spec.wakeInterval()).connectionId(spec.connectionId())
+                    .behindNat(spec.natRebindInterval() != null).build();
             if (spec.failures() != null && spec.failures().appliesTo(endpoint, spec.seed())) {
                 device.firmware().injectFailure(spec.failures().failure());
             }
@@ -80,6 +81,21 @@ public final class SimulatedFleet implements AutoCloseable {
             long period = spec.sendInterval().toMillis();
             scheduled.add(scheduler.scheduleAtFixedRate(() -> devices.forEach(device -> device.sendAsync(
                     device.profile().reportPaths())), period, period, TimeUnit.MILLISECONDS));
+        }
+        if (spec.natRebindInterval() != null) {
+            // Each device moves once per interval, spread like the starts so the server sees a steady trickle.
+            long period = spec.natRebindInterval().toMillis();
+            for (int i = 0; i < devices.size(); i++) {
+                SimulatedDevice device = devices.get(i);
+                long delay = period + period * i / devices.size();
+                scheduled.add(scheduler.scheduleAtFixedRate(() -> {
+                    try {
+                        device.rebindSourcePort();
+                    } catch (RuntimeException e) {
+                        LOG.debug("NAT rebinding failed on {}", device.endpoint(), e);
+                    }
+                }, delay, period, TimeUnit.MILLISECONDS));
+            }
         }
         LOG.info("fleet of {} devices starting over {} against {}", devices.size(), spec.stagger(), spec.serverUri());
     }

@@ -116,6 +116,12 @@ public class ServerCommand {
     @Option(names = "--dtls-max-pending-handshakes", defaultValue = "5000", paramLabel = "N", description = "Most DTLS handshakes waiting for their credential look-up at once; more are dropped (default: ${DEFAULT-VALUE}).")
     int dtlsMaxPendingHandshakes;
 
+    @Option(names = "--dtls-state-max-age", defaultValue = "P1D", paramLabel = "DURATION", description = "DTLS sessions are saved (encrypted) at a graceful stop and loaded at the next start, so devices go on without a handshake: state older than this is not loaded, and connections quiet for longer are not saved; PT0S turns saving off, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration dtlsStateMaxAge;
+
+    @Option(names = "--dtls-cid-length", defaultValue = "6", paramLabel = "BYTES", description = "Length of the DTLS Connection IDs (RFC 9146) the server gives devices, so a device whose address changes (NAT) keeps its session; 0 turns Connection ID off (default: ${DEFAULT-VALUE}).")
+    int dtlsCidLength;
+
     @Option(names = "--udp-receive-buffer", defaultValue = "4194304", paramLabel = "BYTES", description = "Receive buffer asked of the kernel for the CoAP and CoAPS sockets; the kernel caps it at net.core.rmem_max (default: ${DEFAULT-VALUE}).")
     int udpReceiveBuffer;
 
@@ -184,7 +190,8 @@ public class ServerCommand {
                         : demo ? Duration.ofSeconds(15) : Duration.ofSeconds(93)).pendingExpiry(pendingExpiry)
                 .webhookRetryDelay(webhookRetryDelay).webhookAllowPrivate(webhookAllowPrivate).inventoryMaxAge(inventoryMaxAge).inventoryStormRate(inventoryStormRate).firmwareMaxBytes(firmwareMaxSize)
                 .firmwareStallTimeout(firmwareStallTimeout).dtlsMaxConnections(dtlsMaxConnections)
-                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig())
+                .dtlsMaxPendingHandshakes(dtlsMaxPendingHandshakes).dtlsStateMaxAge(dtlsStateMaxAge)
+                .dtlsCidLength(dtlsCidLength).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig())
                 .httpLimits(new HttpLimits(httpMaxConnections, httpMaxConnectionsPerAddress, httpMinRequestRate,
                         httpReadTimeout, httpIdleTimeout, maxEventStreamsPerUser, eventStreamQueue))
                 .build();

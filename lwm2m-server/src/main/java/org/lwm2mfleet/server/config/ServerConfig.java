@@ -40,6 +40,9 @@ import java.time.Duration;
  * @param firmwareStallTimeout how long a device may stay in one state of a firmware update before it is failed
  * @param dtlsMaxConnections the most DTLS connections (sessions) kept at once
  * @param dtlsMaxPendingHandshakes the most DTLS handshakes waiting for their credential look-up at once
+ * @param dtlsStateMaxAge how old saved DTLS state may be when loaded at start, and how long a connection may have been
+ *        quiet to be saved at a graceful stop; zero: DTLS state is neither saved nor loaded
+ * @param dtlsCidLength length of the DTLS Connection IDs (RFC 9146) the server gives its peers; 0: no Connection ID
  * @param udpReceiveBuffer bytes asked of the kernel for each CoAP and CoAPS socket's receive buffer
  * @param publicHost the host name devices reach the server at, for the download links it gives them; null: the
  *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
@@ -78,6 +81,8 @@ public record ServerConfig(
         Duration firmwareStallTimeout,
         int dtlsMaxConnections,
         int dtlsMaxPendingHandshakes,
+        Duration dtlsStateMaxAge,
+        int dtlsCidLength,
         int udpReceiveBuffer,
         String publicHost,
         AccessConfig access,
@@ -145,6 +150,14 @@ public record ServerConfig(
         if (dtlsMaxPendingHandshakes < 10) {
             throw new InvalidConfigException("dtls-max-pending-handshakes", "must be at least 10");
         }
+        if (dtlsStateMaxAge == null || dtlsStateMaxAge.isNegative()) {
+            throw new InvalidConfigException("dtls-state-max-age", "must be zero (never save DTLS state) or more");
+        }
+        // RFC 9146 allows up to 255 bytes; Scandium's generator takes 4 at least, for its random part.
+        if (dtlsCidLength != 0 && (dtlsCidLength < 4 || dtlsCidLength > 32)) {
+            throw new InvalidConfigException("dtls-cid-length",
+                    "must be 0 (no Connection ID) or between 4 and 32 bytes, was " + dtlsCidLength);
+        }
         if (udpReceiveBuffer < 65_536) {
             throw new InvalidConfigException("udp-receive-buffer", "must be at least 65536 bytes");
         }
@@ -191,6 +204,8 @@ public record ServerConfig(
         b.firmwareStallTimeout = firmwareStallTimeout;
         b.dtlsMaxConnections = dtlsMaxConnections;
         b.dtlsMaxPendingHandshakes = dtlsMaxPendingHandshakes;
+        b.dtlsStateMaxAge = dtlsStateMaxAge;
+        b.dtlsCidLength = dtlsCidLength;
         b.udpReceiveBuffer = udpReceiveBuffer;
         b.publicHost = publicHost;
         b.access = access;
@@ -231,6 +246,8 @@ public record ServerConfig(
         private Duration firmwareStallTimeout = Duration.ofMinutes(10);
         private int dtlsMaxConnections = 150_000;
         private int dtlsMaxPendingHandshakes = 5_000;
+        private Duration dtlsStateMaxAge = Duration.ofDays(1);
+        private int dtlsCidLength = 6;
         private int udpReceiveBuffer = 4 * 1024 * 1024;
         private String publicHost;
         private AccessConfig access = AccessConfig.defaults();
@@ -401,6 +418,16 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder dtlsStateMaxAge(Duration maxAge) {
+            this.dtlsStateMaxAge = maxAge;
+            return this;
+        }
+
+        public Builder dtlsCidLength(int length) {
+            this.dtlsCidLength = length;
+            return this;
+        }
+
         public Builder udpReceiveBuffer(int bytes) {
             this.udpReceiveBuffer = bytes;
             return this;
@@ -427,7 +454,8 @@ public record ServerConfig(
                     trustedCertificates, requestTimeout, maxRequestBodyBytes, registrationCleanupPeriod,
                     telemetryRetention, telemetryBacklog, queueAwakeTime, pendingExpiry, webhookRetryDelay, webhookAllowPrivate, inventoryMaxAge,
                     inventoryStormRate, firmwareMaxBytes,
-                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, udpReceiveBuffer, publicHost, access,
+                    firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, dtlsStateMaxAge, dtlsCidLength,
+                    udpReceiveBuffer, publicHost, access,
                     httpLimits);
         }
     }

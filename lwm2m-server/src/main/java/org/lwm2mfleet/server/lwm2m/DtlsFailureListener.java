@@ -165,8 +165,19 @@ public final class DtlsFailureListener implements AlertHandler, ConnectionListen
     public void handshakeStarted(Handshaker handshaker) {
     }
 
+    /**
+     * Counts established sessions, {@code lwm2m_dtls_handshakes_total{kind=full|resumption}}: what a restart or a
+     * network change cost the fleet (with saved state and Connection ID, nothing).
+     */
     @Override
     public void contextEstablished(Handshaker handshaker, DTLSContext establishedContext) {
+        try {
+            meters.counter("lwm2m.dtls.handshakes", "kind",
+                    handshaker instanceof org.eclipse.californium.scandium.dtls.ResumingServerHandshaker ? "resumption"
+                            : "full").increment();
+        } catch (RuntimeException e) {
+            LOG.warn("DTLS handshake not counted: {}", e.toString());
+        }
     }
 
     @Override

@@ -39,6 +39,9 @@ public final class LeshanServerFactory {
             CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
             CipherSuite.TLS_PSK_WITH_AES_128_CCM_8);
 
+    /** Label of the CoAPS connector in saved DTLS state ({@link DtlsState}): the same whatever the bind address. */
+    static final String DTLS_STATE_LABEL = "coaps";
+
     private LeshanServerFactory() {
     }
 
@@ -67,7 +70,9 @@ public final class LeshanServerFactory {
                 new CoapServerProtocolProvider(),
                 new CoapsServerProtocolProvider(dtls -> dtls.setConnectionListener(dtlsFailures)
                         .setSessionListener(dtlsFailures).setCertificateVerifier(verifier)
-                        .setCipherSuiteSelector(new ServerPreferenceSelector(CIPHER_SUITES))));
+                        .setCipherSuiteSelector(new ServerPreferenceSelector(CIPHER_SUITES))
+                        // Saved DTLS state names its connector by this label (by default, its bind address).
+                        .setSerializationLabel(DTLS_STATE_LABEL)));
 
         Configuration coapConfig = endpoints.createDefaultConfiguration();
         coapConfig.set(DtlsConfig.DTLS_CIPHER_SUITES, CIPHER_SUITES);
@@ -75,6 +80,11 @@ public final class LeshanServerFactory {
         coapConfig.set(DtlsConfig.DTLS_USE_HELLO_VERIFY_REQUEST, true);
         coapConfig.set(DtlsConfig.DTLS_MAX_CONNECTIONS, config.dtlsMaxConnections());
         coapConfig.set(DtlsConfig.DTLS_MAX_PENDING_HANDSHAKE_RESULT_JOBS, config.dtlsMaxPendingHandshakes());
+        // RFC 9146: records carry the session's id, so a device whose NAT gave it a new address keeps its session
+        // (Scandium moves the connection to the address of the newest record), and its next Update moves its
+        // registration there too (Leshan takes the peer of each Update). Scandium's own default is on (6 bytes):
+        // set it either way, so that 0 really turns it off (-1 for Scandium; its 0 means "support, but use none").
+        coapConfig.set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, config.dtlsCidLength() > 0 ? config.dtlsCidLength() : -1);
         // The largest body Californium reassembles: device answers to our reads (a request's own limit, by resource,
         // is set by UplinkBodyLimits). Firmware only leaves the server, and what is sent is not bounded by this.
         coapConfig.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, DEVICE_ANSWER_MAX_BYTES);

@@ -61,6 +61,22 @@ class ServerCommandTest {
     }
 
     @Test
+    void dtlsStateAndConnectionIdOptions() throws Exception {
+        ServerConfig defaults = parse(Map.of());
+        assertThat(defaults.dtlsStateMaxAge()).isEqualTo(Duration.ofDays(1));
+        assertThat(defaults.dtlsCidLength()).isEqualTo(6);
+        Path file = dir.resolve("dtls.properties");
+        Files.writeString(file, "dtls-state-max-age=PT6H\n");
+        checkKeys(Map.of("LWM2M_FLEET_DTLS_CID_LENGTH", "0"), "--config", file.toString());
+        ServerConfig config = parse(Map.of("LWM2M_FLEET_DTLS_CID_LENGTH", "0"), "--config", file.toString());
+        assertThat(config.dtlsStateMaxAge()).isEqualTo(Duration.ofHours(6));
+        assertThat(config.dtlsCidLength()).isZero();
+        assertThatThrownBy(() -> parse(Map.of(), "--dtls-cid-length", "2")).hasMessageContaining("--dtls-cid-length");
+        assertThatThrownBy(() -> parse(Map.of(), "--dtls-state-max-age", "-PT1H"))
+                .hasMessageContaining("--dtls-state-max-age");
+    }
+
+    @Test
     void helpListsEveryOption() {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new ServerCommand());

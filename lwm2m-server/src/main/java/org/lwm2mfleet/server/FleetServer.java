@@ -56,6 +56,7 @@ import org.lwm2mfleet.server.firmware.FirmwareUpdates;
 import org.lwm2mfleet.server.firmware.LinkAccess;
 import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
+import org.lwm2mfleet.server.lwm2m.PersistentRegistrationStore;
 import org.lwm2mfleet.server.lwm2m.Reachability;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
 import org.lwm2mfleet.server.lwm2m.ReportingBridge;
@@ -143,6 +144,10 @@ public final class FleetServer implements AutoCloseable {
         DeviceService devices = new DeviceService(database.jdbc(), events, clock,
                 new CertificateCheck(identity.trustedCertificates(), clock));
         devices.markAllOffline();
+        // Registrations kept across the restart: their devices come back online below, without a registration.
+        PersistentRegistrationStore registrationStore = new PersistentRegistrationStore(database.jdbc(),
+                config.registrationCleanupPeriod());
+        registrationStore.load();
         // What an open plain-CoAP port let in and that has gone quiet does not stay for ever.
         devices.scheduleUnprovisionedCleanup(config.unknownDeviceExpiry(), config.registrationCleanupPeriod());
         FleetSecurityStore securityStore = new FleetSecurityStore();
@@ -156,12 +161,13 @@ public final class FleetServer implements AutoCloseable {
         // LwM2M: Leshan with our security store, authorizer and registration bridge.
         LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
                 new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
-                new DtlsFailureListener(meters, events), clock);
+                new DtlsFailureListener(meters, events), clock, registrationStore);
         LeshanServerFactory.guardUplinks(leshan, meters, clock);
         RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
         leshan.getRegistrationService().addListener(bridge);
         leshan.getPresenceService().addListener(bridge);
         devices.setLiveRegistrations(bridge);
+        registrationStore.restored().forEach(bridge::restored);
         // Operations and observations on devices, and their log.
         OperationLog operationLog = new OperationLog(database.jdbc());
         events.subscribe(e -> EventTypes.DELETED.equals(e.type()), e -> operationLog.deleteAll(e.endpoint()));

@@ -84,7 +84,7 @@ class ReportingTest {
             server.restart();
             int before = series(server, "restart-1").get("points").size();
 
-            // The device's next update gets 4.04, it registers again, and the server observes it again by itself.
+            // The observation was kept with the registration: the notifications go on, nothing is observed twice.
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> series(server, "restart-1").get("points").size() >= before + 2);
             assertThat(server.server().leshan().getObservationService().getObservations(

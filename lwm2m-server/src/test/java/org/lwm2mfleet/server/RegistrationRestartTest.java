@@ -109,6 +109,23 @@ class RegistrationRestartTest {
         }
     }
 
+    @Test
+    void anUpdateOfARegistrationTheServerNoLongerKnowsIs404AndTheDeviceRegistersAgain() throws Exception {
+        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+            SimulatedDevice device = startPlain(server, devices, "dropped-1");
+            String before = registrationId(server.api(), "dropped-1");
+            // Removed while the device is silent; the removal is stored, so the restart does not bring it back.
+            server.server().leshan().getRegistrationStore().removeRegistration(before);
+            server.restart();
+            assertThat(server.server().leshan().getRegistrationService().getByEndpoint("dropped-1")).isNull();
+
+            device.client().triggerRegistrationUpdate();
+            await().atMost(Duration.ofSeconds(20)).until(() -> device.registrationCount() == 2);
+            JsonNode again = RegistryLifecycleTest.awaitStatus(server, "dropped-1", "online");
+            assertThat(again.at("/registration/id").asText()).isNotEqualTo(before);
+        }
+    }
+
     // ---- helpers, shared with RegistrationCrashTest ----------------------------------------------------------------
 
     static SimulatedDevice startPlain(TestServer server, Devices devices, String endpoint) {

@@ -64,8 +64,13 @@ final class RegistrationJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final DefaultLinkSerializer LINKS = new DefaultLinkSerializer();
-    /** Tolerant of the quoted versions some 1.0 devices send: what was accepted once is read back. */
-    private static final LwM2mLinkParser LINK_PARSER = QuotedVersions.linkParser();
+    /**
+     * Leshan's own parser, as the server's: its attribute models are Leshan's singletons, and a link attribute is
+     * equal to another only with the same model, so links read back equal those Leshan parsed at registration.
+     */
+    private static final LwM2mLinkParser LINK_PARSER = new QuietLinkParser();
+    /** Tolerant of the quoted versions some 1.0 devices send, should a stored link carry one. */
+    private static final LwM2mLinkParser TOLERANT_LINK_PARSER = QuotedVersions.linkParser();
 
     private RegistrationJson() {
     }
@@ -116,11 +121,15 @@ final class RegistrationJson {
         if (json.hasNonNull("queueMode")) {
             builder.queueMode(json.get("queueMode").asBoolean());
         }
+        byte[] links = json.get("objectLinks").asText().getBytes(StandardCharsets.UTF_8);
         try {
-            builder.objectLinks(LINK_PARSER.parseCoreLinkFormat(
-                    json.get("objectLinks").asText().getBytes(StandardCharsets.UTF_8)));
+            builder.objectLinks(LINK_PARSER.parseCoreLinkFormat(links));
         } catch (LinkParseException e) {
-            throw new IllegalArgumentException("stored object links do not parse: " + e.getMessage(), e);
+            try {
+                builder.objectLinks(TOLERANT_LINK_PARSER.parseCoreLinkFormat(links));
+            } catch (LinkParseException again) {
+                throw new IllegalArgumentException("stored object links do not parse: " + again.getMessage(), again);
+            }
         }
         builder.rootPath(textOrNull(json, "rootPath"));
         if (json.hasNonNull("contentFormats")) {

@@ -93,8 +93,8 @@ class RegistrationJsonTest {
                 .lifeTimeInSec(300L).lwM2mVersion(LwM2mVersion.V1_1).bindingMode(EnumSet.of(BindingMode.U))
                 .queueMode(false)
                 .objectLinks(new DefaultLwM2mLinkParser().parseCoreLinkFormat(
-                        "</>;rt=\"oma.lwm2m\";ct=\"60 110 112 11542 11543\",</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</3303/0>"
-                                .getBytes(StandardCharsets.UTF_8)))
+                        ("</>;rt=\"oma.lwm2m\";ct=\"60 110 112 11542 11543\","
+                                + "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</3303/0>").getBytes(StandardCharsets.UTF_8)))
                 .rootPath("/").supportedContentFormats(Set.of(ContentFormat.TLV, ContentFormat.SENML_CBOR))
                 .supportedObjects(Map.of(1, new Version("1.1"), 3, new Version("1.1"), 3303, new Version("1.0")))
                 .availableInstances(Set.of(new LwM2mPath(1, 0), new LwM2mPath(3, 0), new LwM2mPath(3303, 0)))

@@ -57,6 +57,7 @@ import org.lwm2mfleet.server.firmware.FirmwareUpdates;
 import org.lwm2mfleet.server.firmware.LinkAccess;
 import org.lwm2mfleet.server.lwm2m.DtlsFailureListener;
 import org.lwm2mfleet.server.lwm2m.LeshanServerFactory;
+import org.lwm2mfleet.server.lwm2m.PersistentRegistrationStore;
 import org.lwm2mfleet.server.lwm2m.Reachability;
 import org.lwm2mfleet.server.lwm2m.RegistrationBridge;
 import org.lwm2mfleet.server.lwm2m.ReportingBridge;
@@ -166,6 +167,9 @@ public final class FleetServer implements AutoCloseable {
         DeviceService devices = new DeviceService(database.jdbc(), events, clock,
                 new CertificateCheck(identity.trustedCertificates(), clock), scheduler, config.unknownDeviceExpiry(),
                 config.registrationCleanupPeriod());
+        // Registrations and observations kept across a restart (read at start, see the "kept registrations" part).
+        PersistentRegistrationStore registrationStore = new PersistentRegistrationStore(database.jdbc(),
+                config.registrationCleanupPeriod());
         FleetSecurityStore securityStore = new FleetSecurityStore();
         for (DeviceStatus status : DeviceStatus.values()) {
             Gauge.builder("lwm2m.devices", devices, d -> d.countByStatus().get(status))
@@ -175,7 +179,7 @@ public final class FleetServer implements AutoCloseable {
         // LwM2M: Leshan with our security store, authorizer and registration bridge.
         LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
                 new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
-                new DtlsFailureListener(meters, events), clock);
+                new DtlsFailureListener(meters, events), clock, registrationStore);
         LeshanServerFactory.guardUplinks(leshan, meters, clock);
         RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
         leshan.getRegistrationService().addListener(bridge);
@@ -291,6 +295,13 @@ public final class FleetServer implements AutoCloseable {
                 .stopOnly("database", database::close)
                 .add("scheduler", scheduler)
                 .add("device registry", devices)
+                // After the registry marked everyone offline: the kept registrations' devices are online again,
+                // without a registered event; before Leshan, whose expiry sweep then sees them.
+                .add("kept registrations", () -> {
+                    registrationStore.load();
+                    registrationStore.restored().forEach(bridge::restored);
+                }, () -> {
+                })
                 .add("security store", () -> {
                     securityStore.loadAll(devices.allCredentials());
                     devices.addCredentialsListener(securityStore);

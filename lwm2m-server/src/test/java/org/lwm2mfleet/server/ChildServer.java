@@ -32,12 +32,18 @@ final class ChildServer implements AutoCloseable {
     }
 
     static ChildServer start(Path dataDir) throws Exception {
+        return start(dataDir, 0, 0);
+    }
+
+    /** With fixed CoAP and CoAPS ports (0: ephemeral), for devices that must find the next server where they left. */
+    static ChildServer start(Path dataDir, int coapPort, int coapsPort) throws Exception {
         Path log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
         long from = Files.exists(log) ? Files.size(log) : 0;
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "--data-dir", dataDir.toString(),
-                "--bind-address", "127.0.0.1", "--http-port", "0", "--coap-port", "0", "--coaps-port", "0",
+                "--bind-address", "127.0.0.1", "--http-port", "0", "--coap-port", Integer.toString(coapPort),
+                "--coaps-port", Integer.toString(coapsPort),
                 "--password-iterations", Integer.toString(TestServer.PASSWORD_ITERATIONS)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -63,10 +63,13 @@ class RegistryLifecycleTest {
             JsonNode objectsBefore = server.api().get("/api/v1/devices/survivor").json().at("/registration/objects");
             assertThat(objectsBefore.size()).isGreaterThan(3);
 
+            String registrationId = server.api().get("/api/v1/devices/survivor").json().at("/registration/id")
+                    .asText();
             server.restart();
 
-            JsonNode survivor = server.api().get("/api/v1/devices/survivor").json();
-            assertThat(survivor.path("status").asText()).isEqualTo("offline");
+            // The registration was kept across the restart (PersistentRegistrationStore): still online, same id.
+            JsonNode survivor = awaitStatus(server, "survivor", "online");
+            assertThat(survivor.at("/registration/id").asText()).isEqualTo(registrationId);
             assertThat(survivor.at("/credentials/identity").asText()).isEqualTo("survivor-id");
             assertThat(survivor.at("/registration/lwm2mVersion").asText()).isNotBlank();
             JsonNode tagged = server.api().get("/api/v1/devices/tagged").json();

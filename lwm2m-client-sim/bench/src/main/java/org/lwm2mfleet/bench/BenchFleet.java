@@ -41,6 +41,8 @@ final class BenchFleet implements AutoCloseable {
     private final long[] startedAt;
     private final AtomicLongArray firstRegisteredAt;
     private final AtomicLongArray lastRegisteredAt;
+    /** When each device last had a Register or an Update accepted. */
+    private final AtomicLongArray lastServedAt;
     private final AtomicInteger registered = new AtomicInteger();
     private final AtomicInteger registrations = new AtomicInteger();
     private final AtomicInteger failures = new AtomicInteger();
@@ -51,6 +53,7 @@ final class BenchFleet implements AutoCloseable {
         this.startedAt = new long[devices.size()];
         this.firstRegisteredAt = new AtomicLongArray(devices.size());
         this.lastRegisteredAt = new AtomicLongArray(devices.size());
+        this.lastServedAt = new AtomicLongArray(devices.size());
         for (int i = 0; i < devices.size(); i++) {
             int index = i;
             devices.get(i).client().addObserver(new LwM2mClientObserverAdapter() {
@@ -61,7 +64,13 @@ final class BenchFleet implements AutoCloseable {
                         registered.incrementAndGet();
                     }
                     lastRegisteredAt.set(index, now);
+                    lastServedAt.set(index, now);
                     registrations.incrementAndGet();
+                }
+
+                @Override
+                public void onUpdateSuccess(LwM2mServer server, org.eclipse.leshan.core.request.UpdateRequest request) {
+                    lastServedAt.set(index, System.nanoTime());
                 }
 
                 @Override
@@ -172,6 +181,26 @@ final class BenchFleet implements AutoCloseable {
 
     /** Waits until every device has registered after {@code sinceNanos}; returns when the last one did, or -1. */
     long awaitAllRegisteredSince(long sinceNanos, Duration timeout) throws InterruptedException {
+        return awaitAllSince(lastRegisteredAt, sinceNanos, timeout);
+    }
+
+    /** Like {@link #awaitAllRegisteredSince}, counting an accepted Update as well as a registration. */
+    long awaitAllServedSince(long sinceNanos, Duration timeout) throws InterruptedException {
+        return awaitAllSince(lastServedAt, sinceNanos, timeout);
+    }
+
+    int servedSince(long sinceNanos) {
+        int count = 0;
+        for (int i = 0; i < devices.size(); i++) {
+            if (lastServedAt.get(i) > sinceNanos) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private long awaitAllSince(AtomicLongArray lastRegisteredAt, long sinceNanos, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long last = 0;

@@ -461,7 +461,7 @@ final class DeviceRepository {
                 statusEndpointRegistration);
     }
 
-    /** After a restart no registration survives (they live in memory): every device is offline until it registers. */
+    /** At start, before the kept registrations are restored (see DeviceService#markAllOffline). */
     int markAllOffline() {
         return jdbc.update("UPDATE devices SET status = ? WHERE status <> ?", DeviceStatus.OFFLINE.name(),
                 DeviceStatus.OFFLINE.name());

@@ -108,11 +108,15 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
         this.liveRegistrations = liveRegistrations;
     }
 
-    /** At start: no registration survived the restart, so nobody is online yet. */
+    /**
+     * At start, before the registrations kept across the restart are {@link #restored}: every other device is offline
+     * until it registers.
+     */
     public void markAllOffline() {
         int changed = repository.markAllOffline();
         if (changed > 0) {
-            LOG.info("{} devices marked offline until they register again", changed);
+            LOG.info("{} devices marked offline until they register again or their kept registration is restored",
+                    changed);
         }
     }
 
@@ -368,6 +372,11 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
         submit(new RegistrationFact(endpoint, registration, true, EventTypes.REGISTERED));
     }
 
+    /** A registration the server kept across a restart: its facts are written again, and no event is published. */
+    public void restored(String endpoint, DeviceRegistration registration) {
+        submit(new RegistrationFact(endpoint, registration, false, null));
+    }
+
     /** @param objectsChanged whether the update carried new object links */
     public void updated(String endpoint, DeviceRegistration registration, boolean objectsChanged) {
         submit(new RegistrationFact(endpoint, registration, objectsChanged, EventTypes.UPDATED));
@@ -434,6 +443,9 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
             }
             List<Fact> written = write(batch);
             for (Fact done : written) {
+                if (done.event() == null) {
+                    continue; // restored at start: nothing to tell
+                }
                 events.publish(done.event(), done.endpoint(), done.eventData());
             }
         } finally {

@@ -13,7 +13,7 @@ import org.eclipse.leshan.core.model.ObjectModel;
 import org.eclipse.leshan.server.LeshanServer;
 import org.eclipse.leshan.server.LeshanServerBuilder;
 import org.eclipse.leshan.server.queue.StaticClientAwakeTimeProvider;
-import org.eclipse.leshan.server.registration.InMemoryRegistrationStore;
+import org.eclipse.leshan.server.registration.RegistrationStore;
 import org.eclipse.leshan.server.security.Authorizer;
 import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpoint;
 import org.eclipse.leshan.transport.californium.server.endpoint.CaliforniumServerEndpointsProvider;
@@ -62,7 +62,7 @@ public final class LeshanServerFactory {
 
     public static LeshanServer create(ServerConfig config, ServerIdentity identity, List<ObjectModel> models,
             FleetSecurityStore securityStore, Authorizer authorizer, DtlsFailureListener dtlsFailures,
-            java.time.Clock clock) {
+            java.time.Clock clock, RegistrationStore registrations) {
         // Our verifier instead of the one Leshan builds from trusted certificates: the same checks, plus pinning.
         PinningCertificateVerifier verifier = new PinningCertificateVerifier(securityStore,
                 identity.trustedCertificates(), dtlsFailures, clock);
@@ -112,7 +112,8 @@ public final class LeshanServerFactory {
         builder.setObjectModelProvider(new NearestVersionModelProvider(new ModelCatalogue(models)));
         // Quoted versions from LwM2M 1.0 devices (ver="1.1"), see QuotedVersions; errors that do not echo the payload.
         builder.setLinkParser(new QuietLinkParser());
-        builder.setRegistrationStore(new InMemoryRegistrationStore(config.registrationCleanupPeriod().toSeconds()));
+        // Registrations and observations survive a restart (PersistentRegistrationStore).
+        builder.setRegistrationStore(registrations);
         builder.setSecurityStore(securityStore);
         builder.setAuthorizer(authorizer);
         builder.setClientAwakeTimeProvider(new StaticClientAwakeTimeProvider((int) config.queueAwakeTime().toMillis()));

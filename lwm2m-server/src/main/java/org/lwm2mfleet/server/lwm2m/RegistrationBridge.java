@@ -76,6 +76,14 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
         devices.unregistered(registration.getEndpoint(), registration.getId(), expired);
     }
 
+    /**
+     * A registration kept across a restart: the registry takes its facts again (they may be newer than what it
+     * wrote before a crash) and shows the device online, with no {@code registered} event: nothing happened.
+     */
+    public void restored(Registration registration) {
+        devices.restored(registration.getEndpoint(), facts(registration));
+    }
+
     @Override
     public void onSleeping(Registration registration) {
         devices.presence(registration.getEndpoint(), registration.getId(), true);

@@ -31,7 +31,17 @@ public final class QuotedVersions {
     }
 
     /** Leshan's link parser with every attribute it knows, {@code ver} and {@code lwm2m} tolerating quotes. */
+    /**
+     * One parser for the whole server: a link attribute equals another only with the same model instance, so links
+     * parsed at registration and read back from the store compare equal.
+     */
+    private static final LwM2mLinkParser PARSER = build();
+
     public static LwM2mLinkParser linkParser() {
+        return PARSER;
+    }
+
+    private static LwM2mLinkParser build() {
         Collection<AttributeModel<?>> attributes = new ArrayList<>(Attributes.ALL);
         for (LwM2mAttributeModel<?> model : LwM2mAttributes.ALL) {
             if (model.getName().equals(LwM2mAttributes.OBJECT_VERSION.getName())) {

@@ -65,12 +65,10 @@ final class RegistrationJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final DefaultLinkSerializer LINKS = new DefaultLinkSerializer();
     /**
-     * Leshan's own parser, as the server's: its attribute models are Leshan's singletons, and a link attribute is
+     * The server's own parser (tolerant of quoted versions): its attribute models are shared, and a link attribute is
      * equal to another only with the same model, so links read back equal those Leshan parsed at registration.
      */
     private static final LwM2mLinkParser LINK_PARSER = new QuietLinkParser();
-    /** Tolerant of the quoted versions some 1.0 devices send, should a stored link carry one. */
-    private static final LwM2mLinkParser TOLERANT_LINK_PARSER = QuotedVersions.linkParser();
 
     private RegistrationJson() {
     }
@@ -125,11 +123,7 @@ final class RegistrationJson {
         try {
             builder.objectLinks(LINK_PARSER.parseCoreLinkFormat(links));
         } catch (LinkParseException e) {
-            try {
-                builder.objectLinks(TOLERANT_LINK_PARSER.parseCoreLinkFormat(links));
-            } catch (LinkParseException again) {
-                throw new IllegalArgumentException("stored object links do not parse: " + again.getMessage(), again);
-            }
+            throw new IllegalArgumentException("stored object links do not parse: " + e.getMessage(), e);
         }
         builder.rootPath(textOrNull(json, "rootPath"));
         if (json.hasNonNull("contentFormats")) {

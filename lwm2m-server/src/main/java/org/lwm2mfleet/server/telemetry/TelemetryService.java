@@ -19,13 +19,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The time series of reported values (table telemetry_points): queries, raw or downsampled per step, the latest value
- * of every path, and retention, which deletes old points in small batches so that it never holds long locks.
+ * The time series of reported values: queries, raw or downsampled per step, the latest value of every path, and
+ * retention, run by a {@link TelemetryStore} for the database in use. Its periodic job applies retention and the
+ * store's upkeep (PostgreSQL: partitions of the coming days).
  */
 public final class TelemetryService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryService.class);
-    static final int RETENTION_BATCH = 5_000;
     public static final int MAX_POINTS = 10_000;
 
     /** A stored value. */
@@ -40,30 +40,31 @@ public final class TelemetryService implements AutoCloseable {
     public record Latest(String path, Instant time, Double number, String text, String type) {
     }
 
-    private final Jdbc jdbc;
+    private final TelemetryStore store;
     private final Clock clock;
     private final Duration retention;
     private final ScheduledExecutorService retentionJob = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("telemetry-retention"));
 
+    /** On the H2 store, as before stores were chosen per database. */
     public TelemetryService(Jdbc jdbc, Clock clock, Duration retention, Duration retentionPeriod, EventBus events) {
-        this.jdbc = jdbc;
+        this(new H2TelemetryStore(jdbc), clock, retention, retentionPeriod, events);
+    }
+
+    public TelemetryService(TelemetryStore store, Clock clock, Duration retention, Duration retentionPeriod,
+            EventBus events) {
+        this.store = store;
         this.clock = clock;
         this.retention = retention;
         retentionJob.scheduleWithFixedDelay(this::applyRetentionQuietly, retentionPeriod.toMillis(),
                 retentionPeriod.toMillis(), TimeUnit.MILLISECONDS);
         // The device room owns devices; when one goes, its series go too.
         events.subscribe(e -> EventTypes.DELETED.equals(e.type()),
-                e -> retentionJob.execute(() -> jdbc.update("DELETE FROM telemetry_points WHERE endpoint = ?",
-                        e.endpoint())));
+                e -> retentionJob.execute(() -> store.deleteEndpoint(e.endpoint())));
     }
 
     public List<Point> points(String endpoint, String path, Instant from, Instant to, int limit) {
         checkRange(from, to);
-        return jdbc.query("SELECT ts_ms, num_value, str_value FROM telemetry_points WHERE endpoint = ? AND path = ?"
-                + " AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?", row -> new Point(
-                        Instant.ofEpochMilli(row.getLong("ts_ms")), nullableDouble(row, "num_value"),
-                        row.getString("str_value")),
-                endpoint, path, from.toEpochMilli(), to.toEpochMilli(), limit);
+        return store.points(endpoint, path, from.toEpochMilli(), to.toEpochMilli(), limit);
     }
 
     public List<Bucket> downsampled(String endpoint, String path, Instant from, Instant to, Duration step) {
@@ -75,51 +76,31 @@ public final class TelemetryService implements AutoCloseable {
         if ((to.toEpochMilli() - from.toEpochMilli()) / stepMillis > MAX_POINTS) {
             throw FleetException.invalid("step", "gives more than " + MAX_POINTS + " buckets; use a larger step");
         }
-        return jdbc.query("SELECT (ts_ms - ?) / ? AS bucket, MIN(num_value) AS lo, MAX(num_value) AS hi,"
-                + " AVG(num_value) AS mean, COUNT(num_value) AS n FROM telemetry_points"
-                + " WHERE endpoint = ? AND path = ? AND ts_ms >= ? AND ts_ms < ? AND num_value IS NOT NULL"
-                + " GROUP BY bucket ORDER BY bucket", row -> new Bucket(
-                        Instant.ofEpochMilli(from.toEpochMilli() + row.getLong("bucket") * stepMillis),
-                        row.getDouble("lo"), row.getDouble("hi"), row.getDouble("mean"), row.getLong("n")),
-                from.toEpochMilli(), stepMillis, endpoint, path, from.toEpochMilli(), to.toEpochMilli());
+        return store.downsampled(endpoint, path, from.toEpochMilli(), to.toEpochMilli(), stepMillis);
     }
 
     /** The newest point of every path the device reported. */
     public List<Latest> latest(String endpoint) {
-        return jdbc.query("SELECT p.path, p.ts_ms, p.num_value, p.str_value, p.value_type FROM telemetry_points p"
-                + " JOIN (SELECT path, MAX(id) AS id FROM telemetry_points WHERE endpoint = ? GROUP BY path) newest"
-                + " ON p.id = newest.id ORDER BY p.path", row -> new Latest(row.getString("path"),
-                        Instant.ofEpochMilli(row.getLong("ts_ms")), nullableDouble(row, "num_value"),
-                        row.getString("str_value"), row.getString("value_type")), endpoint);
+        return store.latest(endpoint);
     }
 
     public long count(String endpoint) {
-        return jdbc.queryOne("SELECT COUNT(*) AS n FROM telemetry_points WHERE endpoint = ?",
-                row -> row.getLong("n"), endpoint).orElse(0L);
+        return store.count(endpoint);
     }
 
-    /** Deletes points older than the retention, a batch at a time; returns how many went. */
+    /** Removes points older than the retention (see {@link TelemetryStore#applyRetention}); returns how many went. */
     public long applyRetention() {
-        long cutoff = clock.instant().minus(retention).toEpochMilli();
-        long total = 0;
-        int deleted;
-        do {
-            // The id of the batch's last row first, then a plain range delete: an IN (subquery) is far slower.
-            long upTo = jdbc.queryOne("SELECT MAX(id) AS id FROM (SELECT id FROM telemetry_points WHERE ts_ms < ?"
-                    + " ORDER BY id FETCH FIRST " + RETENTION_BATCH + " ROWS ONLY) batch", row -> row.getLong("id"),
-                    cutoff).orElse(0L);
-            deleted = upTo == 0 ? 0
-                    : jdbc.update("DELETE FROM telemetry_points WHERE id <= ? AND ts_ms < ?", upTo, cutoff);
-            total += deleted;
-        } while (deleted >= RETENTION_BATCH);
+        Instant cutoff = clock.instant().minus(retention);
+        long total = store.applyRetention(cutoff);
         if (total > 0) {
-            LOG.info("telemetry retention deleted {} points older than {}", total, Instant.ofEpochMilli(cutoff));
+            LOG.info("telemetry retention removed {} points older than {}", total, cutoff);
         }
         return total;
     }
 
     private void applyRetentionQuietly() {
         try {
+            store.maintain(clock.instant());
             applyRetention();
         } catch (RuntimeException e) {
             LOG.warn("telemetry retention failed, will retry", e);
@@ -130,11 +111,6 @@ public final class TelemetryService implements AutoCloseable {
         if (!from.isBefore(to)) {
             throw FleetException.invalid("from", "must be before to");
         }
-    }
-
-    private static Double nullableDouble(java.sql.ResultSet row, String column) throws java.sql.SQLException {
-        double value = row.getDouble(column);
-        return row.wasNull() ? null : value;
     }
 
     @Override

@@ -29,11 +29,19 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * mvn -B -o -q dependency:build-classpath -pl lwm2m-server -Dmdep.outputFile=/tmp/cp.txt
  * java -Xmx2g -cp lwm2m-server/target/test-classes:lwm2m-server/target/classes:$(cat /tmp/cp.txt) \
  *     org.lwm2mfleet.server.telemetry.TelemetryIngestHarness [points] [batch sizes, e.g. 500,5000]
+ * ... TelemetryIngestHarness months [days]
  * </pre>
+ * {@code months} times the queries over a long series on PostgreSQL instead: one device reporting a value every
+ * 10 s for {@code days} days (default 90) among 10 others reporting every minute, then the downsampled series over
+ * the whole range and over one day, the raw points of an hour and the latest values, each the median of 20 calls.
  */
 public final class TelemetryIngestHarness {
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("months")) {
+            months(args.length > 1 ? Integer.parseInt(args[1]) : 90);
+            return;
+        }
         int total = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
         List<Integer> batches = new ArrayList<>();
         for (String size : (args.length > 1 ? args[1] : "500").split(",")) {
@@ -85,6 +93,67 @@ public final class TelemetryIngestHarness {
                 (postgresCpuNanos() - db0) / 1e3 / points.size()) : "";
         System.out.printf("%-40s batch %5d: %,9d points in %6.1f s = %,7.0f points/s; JVM %.1f µs CPU/point%s%n",
                 name, batch, points.size(), seconds, points.size() / seconds, jvmMicros, db);
+    }
+
+    private static void months(int days) throws Exception {
+        Clock clock = Clock.systemUTC();
+        long now = clock.millis();
+        long first = now - days * 86_400_000L;
+        try (PostgresDatabases database = PostgresDatabases.create("months_harness")) {
+            TelemetryStore store = TelemetryStores.forDataSource(database.dataSource, new Jdbc(database.dataSource),
+                    clock);
+            long t0 = System.nanoTime();
+            long written = 0;
+            List<TelemetryPoint> batch = new ArrayList<>(10_000);
+            for (long t = first; t < now; t += 10_000) {
+                batch.add(new TelemetryPoint("long-1", "/3303/0/5700", t, (double) (t / 1000 % 86_400), null, "FLOAT",
+                        "observe"));
+                if (t % 60_000 < 10_000) {
+                    for (int d = 0; d < 10; d++) {
+                        batch.add(new TelemetryPoint(String.format("other-%03d", d), "/3303/0/5700", t, 1.0, null,
+                                "FLOAT", "observe"));
+                    }
+                }
+                if (batch.size() >= 10_000) {
+                    store.write(batch);
+                    written += batch.size();
+                    batch.clear();
+                }
+            }
+            store.write(batch);
+            written += batch.size();
+            new Jdbc(database.dataSource).update("VACUUM ANALYZE telemetry_points");
+            System.out.printf("%,d points over %d days (%d partitions) written in %.1f s%n", written, days,
+                    ((PostgresTelemetryStore) store).partitionNames().size(), (System.nanoTime() - t0) / 1e9);
+            TelemetryService telemetry = new TelemetryService(store, clock, Duration.ofDays(days + 1),
+                    Duration.ofDays(1), new org.lwm2mfleet.server.events.EventBus(clock));
+            java.time.Instant from = java.time.Instant.ofEpochMilli(first);
+            java.time.Instant to = java.time.Instant.ofEpochMilli(now);
+            java.time.Instant dayAgo = to.minus(Duration.ofDays(1));
+            time("downsampled, " + days + " days, step P1D", () -> telemetry.downsampled("long-1", "/3303/0/5700",
+                    from, to, Duration.ofDays(1)).size());
+            time("downsampled, " + days + " days, step PT6H", () -> telemetry.downsampled("long-1", "/3303/0/5700",
+                    from, to, Duration.ofHours(6)).size());
+            time("downsampled, last day, step PT5M", () -> telemetry.downsampled("long-1", "/3303/0/5700", dayAgo,
+                    to, Duration.ofMinutes(5)).size());
+            time("raw points, last hour", () -> telemetry.points("long-1", "/3303/0/5700",
+                    to.minus(Duration.ofHours(1)), to, 1000).size());
+            time("latest", () -> telemetry.latest("long-1").size());
+            telemetry.close();
+        }
+    }
+
+    private static void time(String name, java.util.function.IntSupplier query) {
+        long[] nanos = new long[20];
+        int rows = 0;
+        for (int i = 0; i < nanos.length; i++) {
+            long t0 = System.nanoTime();
+            rows = query.getAsInt();
+            nanos[i] = System.nanoTime() - t0;
+        }
+        java.util.Arrays.sort(nanos);
+        System.out.printf("%-40s %6d rows, median %8.1f ms, max %8.1f ms%n", name, rows, nanos[10] / 1e6,
+                nanos[19] / 1e6);
     }
 
     private static List<TelemetryPoint> points(int total, int devices, long now) {

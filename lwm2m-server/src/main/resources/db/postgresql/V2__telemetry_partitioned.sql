@@ -7,6 +7,9 @@
 
 -- V1 created the plain table (the columns of H2's V2); it is kept aside to carry over whatever it holds.
 ALTER TABLE IF EXISTS telemetry_points RENAME TO telemetry_points_v1;
+-- Its indexes keep their names when it is renamed, and the new ones below take the same names.
+DROP INDEX IF EXISTS telemetry_points_series;
+DROP INDEX IF EXISTS telemetry_points_age;
 
 CREATE TABLE telemetry_points (
     endpoint    TEXT              NOT NULL,

@@ -11,3 +11,5 @@ CREATE TABLE telemetry_points (
     value_type  VARCHAR(16)      NOT NULL,
     source      VARCHAR(8)       NOT NULL
 );
+CREATE INDEX telemetry_points_series ON telemetry_points (endpoint, path, ts_ms);
+CREATE INDEX telemetry_points_age ON telemetry_points (ts_ms);

@@ -196,9 +196,10 @@ public final class FleetServer implements AutoCloseable {
                 config.pendingExpiry(), scheduler);
 
         // Telemetry: notifications and Send reports into time series, written in batches off the CoAP threads.
-        TelemetryWriter telemetryWriter = new TelemetryWriter(database.jdbc(), config.telemetryBacklog(), 500,
+        var telemetryStore = org.lwm2mfleet.server.telemetry.TelemetryStores.forDatabase(database, clock);
+        TelemetryWriter telemetryWriter = new TelemetryWriter(telemetryStore, config.telemetryBacklog(), 500,
                 Duration.ofMillis(100), meters);
-        TelemetryService telemetry = new TelemetryService(database.jdbc(), clock, config.telemetryRetention(),
+        TelemetryService telemetry = new TelemetryService(telemetryStore, clock, config.telemetryRetention(),
                 Duration.ofMinutes(1), scheduler);
         ReportingBridge reporting = new ReportingBridge(telemetryWriter, events, clock,
                 new org.lwm2mfleet.server.telemetry.DeviceTimestamps(clock, config.telemetryRetention(), meters));

@@ -43,6 +43,14 @@ public final class Jdbc {
         this.health = health;
     }
 
+    /**
+     * A Jdbc over a data source its caller owns, for tools and tests that work on a database without a server; the
+     * server's rooms share their {@link Database}'s one.
+     */
+    public static Jdbc over(DataSource dataSource) {
+        return new Jdbc(dataSource, new StorageHealth());
+    }
+
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
         return withConnection(false, connection -> {
             try (PreparedStatement statement = prepare(connection, sql, params);

@@ -28,7 +28,7 @@ public final class TelemetryWriter implements org.lwm2mfleet.server.runtime.Life
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryWriter.class);
     public static final String THREAD_NAME = "telemetry-writer";
 
-    private final Jdbc jdbc;
+    private final TelemetryStore store;
     private final BlockingQueue<TelemetryPoint> backlog;
     private final int batchSize;
     private final Duration maxDelay;
@@ -40,9 +40,14 @@ public final class TelemetryWriter implements org.lwm2mfleet.server.runtime.Life
     /** Why the last batch was lost, or null when it was stored: what {@code /health} reports. */
     private volatile String lastFailure;
 
-    public TelemetryWriter(Jdbc jdbc, int capacity, int batchSize, Duration maxDelay,
+    /** On the H2 store, as before stores were chosen per database. */
+    public TelemetryWriter(Jdbc jdbc, int capacity, int batchSize, Duration maxDelay, MeterRegistry meters) {
+        this(new H2TelemetryStore(jdbc), capacity, batchSize, maxDelay, meters);
+    }
+
+    public TelemetryWriter(TelemetryStore store, int capacity, int batchSize, Duration maxDelay,
             MeterRegistry meters) {
-        this.jdbc = jdbc;
+        this.store = store;
         this.backlog = new ArrayBlockingQueue<>(capacity);
         this.batchSize = batchSize;
         this.maxDelay = maxDelay;
@@ -106,15 +111,9 @@ public final class TelemetryWriter implements org.lwm2mfleet.server.runtime.Life
         }
     }
 
-    /** One statement batch and one commit per batch ({@link Jdbc#batch}). */
+    /** One transaction per batch, however the store writes it. */
     private void write(List<TelemetryPoint> batch) {
-        List<Object[]> rows = new ArrayList<>(batch.size());
-        for (TelemetryPoint point : batch) {
-            rows.add(new Object[] { point.endpoint(), point.path(), point.timeMillis(), point.number(), point.text(),
-                    point.type(), point.source() });
-        }
-        jdbc.batch("INSERT INTO telemetry_points (endpoint, path, ts_ms, num_value, str_value, value_type, source)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
+        store.write(batch);
         stored.increment(batch.size());
         lastFailure = null;
     }

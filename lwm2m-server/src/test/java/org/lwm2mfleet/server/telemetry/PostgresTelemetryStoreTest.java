@@ -81,6 +81,7 @@ class PostgresTelemetryStoreTest {
                 new org.lwm2mfleet.server.runtime.Scheduler(1));
         try (TelemetryWriter writer = new TelemetryWriter(store, 10_000, 500, Duration.ofMillis(50),
                 new SimpleMeterRegistry())) {
+            writer.start();
             assertThat(writer.offer(points)).isZero();
             await().atMost(Duration.ofSeconds(20)).until(() -> telemetry.count("meter-a") == temperatures + 7);
             assertThat(telemetry.count("meter-b")).isEqualTo(temperatures);
@@ -160,6 +161,7 @@ class PostgresTelemetryStoreTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         long t0 = System.nanoTime();
         try (TelemetryWriter writer = new TelemetryWriter(store, total, 500, Duration.ofMillis(50), meters)) {
+            writer.start();
             assertThat(writer.offer(points)).isZero();
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
                     .until(() -> meters.counter("telemetry.points.stored").count() >= total);

@@ -77,6 +77,7 @@ public final class TelemetryIngestHarness {
         long t0 = System.nanoTime();
         try (TelemetryWriter writer = new TelemetryWriter(store, points.size(), batch, Duration.ofMillis(100),
                 meters)) {
+            writer.start();
             if (writer.offer(points) != 0) {
                 throw new IllegalStateException("backlog too small");
             }

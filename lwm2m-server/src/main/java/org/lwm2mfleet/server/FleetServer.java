@@ -133,7 +133,8 @@ public final class FleetServer implements AutoCloseable {
         ServerIdentity identity = ServerIdentity.load(config);
 
         // Store and metrics.
-        Database database = Database.open(config.effectiveDatabaseUrl());
+        Database database = Database.open(config.effectiveDatabaseUrl(), config.database().user(),
+                config.database().password(), config.database().poolSize());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);

@@ -30,16 +30,26 @@ public final class Jdbc {
 
     private final DataSource dataSource;
     private final StorageHealth health;
+    private final Dialect dialect;
     private final ThreadLocal<Connection> transaction = new ThreadLocal<>();
 
     public Jdbc(DataSource dataSource) {
-        this(dataSource, new StorageHealth());
+        this(dataSource, new StorageHealth(), Dialect.H2);
     }
 
-    /** @param health told the outcome of every write, so that {@code /health} reports what writes find */
-    public Jdbc(DataSource dataSource, StorageHealth health) {
+    /**
+     * @param health told the outcome of every write, so that {@code /health} reports what writes find
+     * @param dialect the database's, for the few statements that differ
+     */
+    public Jdbc(DataSource dataSource, StorageHealth health, Dialect dialect) {
         this.dataSource = dataSource;
         this.health = health;
+        this.dialect = dialect;
+    }
+
+    /** Which database this is: for the statements that cannot be written the same for both. */
+    public Dialect dialect() {
+        return dialect;
     }
 
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {

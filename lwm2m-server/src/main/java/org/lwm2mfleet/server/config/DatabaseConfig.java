@@ -22,6 +22,10 @@ public record DatabaseConfig(String user, String password, int poolSize) {
         return new DatabaseConfig(null, null, 8);
     }
 
+    public DatabaseConfig withUser(String name) {
+        return new DatabaseConfig(name, password, poolSize);
+    }
+
     public DatabaseConfig withPoolSize(int size) {
         return new DatabaseConfig(user, password, size);
     }

@@ -25,6 +25,8 @@ import com.zaxxer.hikari.SQLExceptionOverride;
 /** The connection pool, migrated to the newest schema when opened. */
 public final class Database implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+
     private static final String H2_FILE = "jdbc:h2:file:";
     /** How long {@code /health} reuses the last probe: it is open to anyone, and each probe is a commit. */
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
@@ -86,6 +88,7 @@ public final class Database implements AutoCloseable {
             }
             Flyway.configure().dataSource(dataSource).locations(dialect.migrations()).load().migrate();
             restrictH2Files(jdbcUrl);
+            LOG.info("database: {} at {}", dialect, withoutParameters(jdbcUrl));
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;

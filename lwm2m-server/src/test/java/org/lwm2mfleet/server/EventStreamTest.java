@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lwm2mfleet.server.api.Json;
@@ -23,12 +25,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** A real HTTP client reads registration events from the Server-Sent Events stream. */
 class EventStreamTest {
 
+    /** One server for both tests. */
     @TempDir
-    Path dir;
+    static Path sharedDir;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(sharedDir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
 
     @Test
     void streamDeliversRegistrationEventsFilteredByType() throws Exception {
-        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+        try (Devices devices = new Devices()) {
             byte[] key = FleetCredentials.pskKey("events", "streamed");
             Devices.provisionPsk(server.api(), "streamed", "streamed", key);
 
@@ -57,8 +71,6 @@ class EventStreamTest {
 
     @Test
     void unknownEventTypeIs400() throws Exception {
-        try (TestServer server = TestServer.start(dir)) {
-            assertProblem(server.api().get("/api/v1/events?type=registered,exploded"), 400, "type");
-        }
+        assertProblem(server.api().get("/api/v1/events?type=registered,exploded"), 400, "type");
     }
 }

@@ -18,6 +18,8 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lwm2mfleet.server.api.Json;
@@ -36,9 +38,24 @@ class FirmwareUpdateTest {
     @TempDir
     Path dir;
 
+    /** One server for the tests that need no configuration of their own: each uses its own image and device names. */
+    @TempDir
+    static Path sharedDir;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(sharedDir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
     @Test
     void pullOverCoapsOfA512KiBImageEndsWithTheNewVersion() throws Exception {
-        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+        try (Devices devices = new Devices()) {
             byte[] image = new byte[512 * 1024];
             new Random(5).nextBytes(image);
             JsonNode uploaded = upload(server, "meter-fw", "2.0.0", image).json();
@@ -69,7 +86,7 @@ class FirmwareUpdateTest {
 
     @Test
     void aDownloadInterruptedHalfWayResumesAndCompletesOnRetry() throws Exception {
-        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+        try (Devices devices = new Devices()) {
             byte[] image = new byte[256 * 1024];
             new Random(11).nextBytes(image);
             long imageId = upload(server, "resume-fw", "2.2.0", image).json().get("id").asLong();
@@ -101,7 +118,7 @@ class FirmwareUpdateTest {
 
     @Test
     void pushOverBlock1ToAPushOnlyDevice() throws Exception {
-        try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
+        try (Devices devices = new Devices()) {
             byte[] body = new byte[100 * 1024];
             new Random(9).nextBytes(body);
             byte[] header = "SIMFW 2.1.0\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

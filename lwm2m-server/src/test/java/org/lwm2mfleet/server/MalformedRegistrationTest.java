@@ -169,11 +169,6 @@ class MalformedRegistrationTest {
         assertNoErrorLogged();
     }
 
-    private void awaitLines(String text, int count) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(lines(text)).hasSize(count));
-    }
-
     @Test
     void malformedLinksAreRefusedWithoutQuotingThem() {
         String garbage = "<<not a link>>;;;\"" + "secret-looking-text-".repeat(30);
@@ -257,6 +252,11 @@ class MalformedRegistrationTest {
     }
 
     /** {@code n} distinct object links, about 11 bytes each. */
+    private void awaitLines(String containing, int count) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(lines(containing)).hasSize(count));
+    }
+
     static String links(int n) {
         StringBuilder links = new StringBuilder("</1/0>,</3/0>");
         for (int i = 2; i < n; i++) {

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lwm2mfleet.server.api.Json;
@@ -32,31 +34,41 @@ class TelemetryQueryTest {
 
     private static final Instant HOUR = Instant.parse("2026-11-24T10:00:00Z");
 
+    /** One server for the tests that use one: each stores under its own endpoint. */
     @TempDir
-    Path dir;
+    static Path dir;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
 
     @Test
     void anHourOfHistoryDownsampledToMinutes() throws Exception {
-        try (TestServer server = TestServer.start(dir)) {
-            server.api().post("/api/v1/devices", "{\"endpoint\":\"meter-h\",\"credentials\":{\"kind\":\"none\"}}");
-            store(server, "meter-h", HOUR, 3600, 10); // a point every 10 s: value = second of the hour
+        server.api().post("/api/v1/devices", "{\"endpoint\":\"meter-h\",\"credentials\":{\"kind\":\"none\"}}");
+        store(server, "meter-h", HOUR, 3600, 10); // a point every 10 s: value = second of the hour
 
-            JsonNode series = server.api().get("/api/v1/devices/meter-h/telemetry?path=/3305/0/5800&from="
-                    + HOUR + "&to=" + HOUR.plusSeconds(3600) + "&step=PT1M").json();
-            JsonNode buckets = series.get("buckets");
-            assertThat(buckets.size()).isEqualTo(60);
-            JsonNode third = buckets.get(2);
-            assertThat(third.get("time").asText()).isEqualTo("2026-11-24T10:02:00Z");
-            assertThat(third.get("min").asDouble()).isEqualTo(120.0);
-            assertThat(third.get("max").asDouble()).isEqualTo(170.0);
-            assertThat(third.get("avg").asDouble()).isEqualTo(145.0);
-            assertThat(third.get("count").asLong()).isEqualTo(6);
+        JsonNode series = server.api().get("/api/v1/devices/meter-h/telemetry?path=/3305/0/5800&from="
+                + HOUR + "&to=" + HOUR.plusSeconds(3600) + "&step=PT1M").json();
+        JsonNode buckets = series.get("buckets");
+        assertThat(buckets.size()).isEqualTo(60);
+        JsonNode third = buckets.get(2);
+        assertThat(third.get("time").asText()).isEqualTo("2026-11-24T10:02:00Z");
+        assertThat(third.get("min").asDouble()).isEqualTo(120.0);
+        assertThat(third.get("max").asDouble()).isEqualTo(170.0);
+        assertThat(third.get("avg").asDouble()).isEqualTo(145.0);
+        assertThat(third.get("count").asLong()).isEqualTo(6);
 
-            JsonNode raw = server.api().get("/api/v1/devices/meter-h/telemetry?path=/3305/0/5800&from=" + HOUR
-                    + "&to=" + HOUR.plusSeconds(60) + "&limit=3").json();
-            assertThat(raw.get("points").findValuesAsText("time")).containsExactly("2026-11-24T10:00:00Z",
-                    "2026-11-24T10:00:10Z", "2026-11-24T10:00:20Z");
-        }
+        JsonNode raw = server.api().get("/api/v1/devices/meter-h/telemetry?path=/3305/0/5800&from=" + HOUR
+                + "&to=" + HOUR.plusSeconds(60) + "&limit=3").json();
+        assertThat(raw.get("points").findValuesAsText("time")).containsExactly("2026-11-24T10:00:00Z",
+                "2026-11-24T10:00:10Z", "2026-11-24T10:00:20Z");
     }
 
     @Test
@@ -92,24 +104,22 @@ class TelemetryQueryTest {
 
     @Test
     void notificationsAreStreamedPerEndpoint() throws Exception {
-        try (TestServer server = TestServer.start(dir)) {
-            server.api().post("/api/v1/devices", "{\"endpoint\":\"streamed-n\",\"credentials\":{\"kind\":\"none\"}}");
-            HttpRequest request = server.api().request(
-                    "/api/v1/events?type=notification&endpoint=streamed-n").build();
-            HttpResponse<Stream<String>> response = server.api().http().sendAsync(request, BodyHandlers.ofLines())
-                    .get(10, TimeUnit.SECONDS);
-            CompletableFuture<String> firstData = CompletableFuture.supplyAsync(() -> response.body()
-                    .filter(line -> line.startsWith("data: ")).findFirst().orElseThrow());
+        server.api().post("/api/v1/devices", "{\"endpoint\":\"streamed-n\",\"credentials\":{\"kind\":\"none\"}}");
+        HttpRequest request = server.api().request(
+                "/api/v1/events?type=notification&endpoint=streamed-n").build();
+        HttpResponse<Stream<String>> response = server.api().http().sendAsync(request, BodyHandlers.ofLines())
+                .get(10, TimeUnit.SECONDS);
+        CompletableFuture<String> firstData = CompletableFuture.supplyAsync(() -> response.body()
+                .filter(line -> line.startsWith("data: ")).findFirst().orElseThrow());
 
-            // A notification as the reporting bridge publishes it, for another device first: filtered out.
-            server.server().events().publish("notification", "someone-else", java.util.Map.of("source", "observe"));
-            server.server().events().publish("notification", "streamed-n", java.util.Map.of("source", "send"));
+        // A notification as the reporting bridge publishes it, for another device first: filtered out.
+        server.server().events().publish("notification", "someone-else", java.util.Map.of("source", "observe"));
+        server.server().events().publish("notification", "streamed-n", java.util.Map.of("source", "send"));
 
-            JsonNode event = Json.MAPPER.readTree(firstData.get(10, TimeUnit.SECONDS).substring(6));
-            assertThat(event.get("endpoint").asText()).isEqualTo("streamed-n");
-            assertThat(event.at("/data/source").asText()).isEqualTo("send");
-            response.body().close();
-        }
+        JsonNode event = Json.MAPPER.readTree(firstData.get(10, TimeUnit.SECONDS).substring(6));
+        assertThat(event.get("endpoint").asText()).isEqualTo("streamed-n");
+        assertThat(event.at("/data/source").asText()).isEqualTo("send");
+        response.body().close();
     }
 
     /** Points as notifications would leave them, written through the server's own writer path (SQL insert). */

@@ -166,7 +166,7 @@ class ConsoleAccessTest {
                 .status()).isEqualTo(201);
         SimulatedDevice sleeper = devices.started(SimulatedDevice.builder("sleepy-1", Profile.ENVIRONMENT_SENSOR)
                 .serverUri(server.server().coapUri()).security(DeviceSecurity.none()).lifetime(Duration.ofSeconds(60))
-                .queueMode(Duration.ofSeconds(15)).build());
+                .queueMode(Duration.ofSeconds(8)).build());
         await().atMost(Duration.ofSeconds(30)).until(
                 () -> server.api().get("/api/v1/devices/sleepy-1").json().get("status").asText().equals("sleeping"));
 
@@ -177,7 +177,8 @@ class ConsoleAccessTest {
         browser.waitFor(By.cssSelector("tr[data-resource='/3/0/14'] button[data-op='write']")).click();
         WebElement value = browser.waitFor(By.cssSelector("form[data-form='write'] [name='value']"));
         value.sendKeys("+05:00");
-        // Sent just after the device falls asleep, so it surely waits (the device sleeps 15 s at a time).
+        // Sent just after the device falls asleep, so it surely waits (the device sleeps 8 s at a time, the server
+        // counts it asleep 1 s after it last talked: 7 s to send the write).
         await().atMost(Duration.ofSeconds(30)).until(() -> !status("sleepy-1").equals("sleeping"));
         await().atMost(Duration.ofSeconds(30)).until(() -> status("sleepy-1").equals("sleeping"));
         value.sendKeys(Keys.ENTER);

@@ -144,7 +144,8 @@ public final class FleetServer implements AutoCloseable {
         ServerIdentity identity = ServerIdentity.load(config);
 
         // Store and metrics. The database is the one part started while building: the rooms are built on it.
-        Database database = Database.open(config.effectiveDatabaseUrl());
+        Database database = Database.open(config.effectiveDatabaseUrl(), config.database().user(),
+                config.database().password(), config.database().poolSize());
         try {
             return build(config, clock, models, modelRepository, identity, database);
         } catch (Exception | Error e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL right after the answers, and the server started again on the same data folder still has them.
  */
 class DurabilityTest {
+
+    /** H2's own files are what this checks (the suite's PostgreSQL run skips it). */
+    @BeforeAll
+    static void onH2Only() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(TestDatabase.postgresql(), "checks the H2 file database");
+    }
 
     @Test
     void aProvisionedDeviceAndARevokedTokenSurviveKillMinus9(@TempDir Path dir) throws Exception {

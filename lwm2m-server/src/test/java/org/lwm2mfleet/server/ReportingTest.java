@@ -111,9 +111,11 @@ class ReportingTest {
     @Test
     void aBurstFromManyDevicesIsFullyStoredByTheWriterThread() throws Exception {
         try (TestServer server = TestServer.start(dir); Devices devices = new Devices()) {
-            String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("fleet") + ";DB_CLOSE_ON_EXIT=FALSE";
-            try (var connection = DriverManager.getConnection(url)) {
-                H2ThreadRecorder.install(connection);
+            if (!server.onPostgresql()) {
+                // (PostgreSQL runs triggers in its own process: which Java thread inserted is not to be seen there.)
+                try (var connection = server.connectToDatabase()) {
+                    H2ThreadRecorder.install(connection);
+                }
             }
             AtomicLong notified = new AtomicLong();
             server.server().events().subscribe(e -> EventTypes.NOTIFICATION.equals(e.type()),
@@ -131,7 +133,9 @@ class ReportingTest {
             }
             // Every notified point is stored: the counts meet once the writer has caught up.
             await().atMost(Duration.ofSeconds(10)).until(() -> stored(server) == notified.get());
-            assertThat(H2ThreadRecorder.INSERTING_THREADS).containsOnly(TelemetryWriter.THREAD_NAME);
+            if (!server.onPostgresql()) {
+                assertThat(H2ThreadRecorder.INSERTING_THREADS).containsOnly(TelemetryWriter.THREAD_NAME);
+            }
         }
     }
 

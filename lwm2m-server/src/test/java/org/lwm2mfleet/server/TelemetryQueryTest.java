@@ -61,7 +61,10 @@ class TelemetryQueryTest {
 
     @Test
     void retentionDeletesOldPointsInBatches() throws Exception {
-        try (Database database = Database.open("jdbc:h2:mem:retention;DB_CLOSE_DELAY=-1");
+        TestDatabase postgresql = TestDatabase.postgresql() ? TestDatabase.create() : null;
+        try (postgresql; Database database = postgresql != null
+                ? Database.open(postgresql.url(), TestDatabase.USER, null, 8)
+                : Database.open("jdbc:h2:mem:retention;DB_CLOSE_DELAY=-1");
                 TelemetryWriter writer = new TelemetryWriter(database.jdbc(), 100_000, 500,
                         Duration.ofMillis(50), new SimpleMeterRegistry());
                 org.lwm2mfleet.server.runtime.Scheduler scheduler = new org.lwm2mfleet.server.runtime.Scheduler(1)) {
@@ -112,8 +115,7 @@ class TelemetryQueryTest {
     /** Points as notifications would leave them, written through the server's own writer path (SQL insert). */
     private static void store(TestServer server, String endpoint, Instant start, int seconds, int every)
             throws Exception {
-        String url = "jdbc:h2:file:" + server.dataDir().toAbsolutePath().resolve("fleet") + ";DB_CLOSE_ON_EXIT=FALSE";
-        try (var connection = java.sql.DriverManager.getConnection(url);
+        try (var connection = server.connectToDatabase();
                 var insert = connection.prepareStatement("INSERT INTO telemetry_points (endpoint, path, ts_ms,"
                         + " num_value, value_type, source) VALUES (?, '/3305/0/5800', ?, ?, 'FLOAT', 'observe')")) {
             for (int s = 0; s < seconds; s += every) {

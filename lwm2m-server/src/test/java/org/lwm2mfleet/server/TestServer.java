@@ -7,8 +7,9 @@ import org.lwm2mfleet.server.config.AccessConfig;
 import org.lwm2mfleet.server.config.ServerConfig;
 
 /**
- * The real server on 127.0.0.1 with ephemeral ports and a fresh H2 database in a temporary folder, with a first
- * admin whose password is {@link #ADMIN_PASSWORD}; {@link #api()} calls it with an admin token.
+ * The real server on 127.0.0.1 with ephemeral ports and a fresh H2 database in a temporary folder (or, with
+ * {@code -Dlwm2m.test.database=postgresql}, a fresh PostgreSQL database of its own, dropped at {@link #close()}),
+ * with a first admin whose password is {@link #ADMIN_PASSWORD}; {@link #api()} calls it with an admin token.
  */
 public final class TestServer implements AutoCloseable {
 
@@ -21,11 +22,21 @@ public final class TestServer implements AutoCloseable {
     private Api api;
 
     private final java.time.Clock clock;
+    /** The PostgreSQL database of this server, or null on H2. */
+    private final TestDatabase database;
 
-    private TestServer(ServerConfig config, java.time.Clock clock) throws Exception {
+    private TestServer(ServerConfig config, java.time.Clock clock, TestDatabase database) throws Exception {
         this.config = config;
         this.clock = clock;
-        boot();
+        this.database = database;
+        try {
+            boot();
+        } catch (Exception | Error e) {
+            if (database != null) {
+                database.close();
+            }
+            throw e;
+        }
     }
 
     public static TestServer start(Path dataDir) throws Exception {
@@ -56,8 +67,21 @@ public final class TestServer implements AutoCloseable {
                 .defaults().withAdminPassword(ADMIN_PASSWORD).withPasswordIterations(PASSWORD_ITERATIONS))
                 // Every test client, of every user, comes from 127.0.0.1, each HttpClient with its own pool.
                 .httpLimits(org.lwm2mfleet.server.config.HttpLimits.defaults().withMaxConnectionsPerAddress(1000));
-        customize.accept(builder);
-        return new TestServer(builder.build(), clock);
+        TestDatabase database = null;
+        if (TestDatabase.postgresql()) {
+            database = TestDatabase.create();
+            builder.databaseUrl(database.url()).database(org.lwm2mfleet.server.config.DatabaseConfig.defaults()
+                    .withUser(TestDatabase.USER));
+        }
+        try {
+            customize.accept(builder);
+            return new TestServer(builder.build(), clock, database);
+        } catch (RuntimeException e) {
+            if (database != null) {
+                database.close();
+            }
+            throw e;
+        }
     }
 
     private void boot() throws Exception {
@@ -129,8 +153,27 @@ public final class TestServer implements AutoCloseable {
         return api;
     }
 
+    /** A new connection to this server's database (H2 lets a second one in while the server runs, in this JVM). */
+    public java.sql.Connection connectToDatabase() throws java.sql.SQLException {
+        if (database != null) {
+            return database.connect();
+        }
+        return java.sql.DriverManager.getConnection(config.effectiveDatabaseUrl());
+    }
+
+    /** Whether this server runs on PostgreSQL (the suite's PostgreSQL run). */
+    public boolean onPostgresql() {
+        return database != null;
+    }
+
     @Override
     public void close() throws Exception {
-        server.close();
+        try {
+            server.close();
+        } finally {
+            if (database != null) {
+                database.close();
+            }
+        }
     }
 }

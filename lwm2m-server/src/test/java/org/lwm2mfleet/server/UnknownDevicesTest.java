@@ -115,19 +115,21 @@ class UnknownDevicesTest {
     @Test
     void aDeviceStoredEarlierWithANameRestCannotAddressGoesOnceOffline() throws Exception {
         Path data = dir.resolve("data");
-        try (TestServer server = TestServer.start(data)) {
-            assertThat(server.api().get("/health").status()).isEqualTo(200); // the schema is there
-        }
-        // As a registration stored it before names were checked.
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:h2:file:"
-                + data.toAbsolutePath().resolve("fleet"));
-                java.sql.PreparedStatement insert = db.prepareStatement("INSERT INTO devices (endpoint,"
-                        + " credentials_kind, created_at, status) VALUES (?, 'none', CURRENT_TIMESTAMP, 'OFFLINE')")) {
-            insert.setString(1, "../legacy\n");
-            insert.executeUpdate();
-        }
         ShiftableClock clock = new ShiftableClock();
         try (TestServer server = TestServer.start(data, clock, c -> c.registrationCleanupPeriod(Duration.ofSeconds(1)))) {
+            assertThat(server.api().get("/health").status()).isEqualTo(200); // the schema is there
+            // As a registration stored it before names were checked, while the server is stopped.
+            server.restart(() -> {
+                try (java.sql.Connection db = server.connectToDatabase();
+                        java.sql.PreparedStatement insert = db.prepareStatement("INSERT INTO devices (endpoint,"
+                                + " credentials_kind, created_at, status) VALUES (?, 'none', CURRENT_TIMESTAMP,"
+                                + " 'OFFLINE')")) {
+                    insert.setString(1, "../legacy\n");
+                    insert.executeUpdate();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             // Fresh (created now): kept, and listed, though no URL can name it.
             assertThat(server.api().get("/api/v1/devices").json().get("items").findValuesAsText("endpoint"))
                     .containsExactly("../legacy\n");

@@ -44,8 +44,20 @@ public class ServerCommand {
             description = "Folder for the database, generated keys and images (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "JDBC URL of the database (default: embedded H2 file in --data-dir).")
+    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "JDBC URL of the database: jdbc:postgresql://HOST:PORT/DB for PostgreSQL 15 or newer (default: embedded H2 file in --data-dir).")
     String databaseUrl;
+
+    @Option(names = "--database-user", paramLabel = "USER", description = "Database user (PostgreSQL).")
+    String databaseUser;
+
+    @Option(names = "--database-password", paramLabel = "PASSWORD", description = "Password of --database-user (prefer --database-password-file or LWM2M_FLEET_DATABASE_PASSWORD: command lines are visible to other users).")
+    String databasePassword;
+
+    @Option(names = "--database-password-file", paramLabel = "FILE", description = "File whose first line is the password of --database-user.")
+    Path databasePasswordFile;
+
+    @Option(names = "--database-pool-size", defaultValue = "8", paramLabel = "N", description = "Most database connections open at once (default: ${DEFAULT-VALUE}).")
+    int databasePoolSize;
 
     @Option(names = "--demo", description = "Start a demo fleet of simulated devices in the same process; also allows unknown devices over plain CoAP.")
     boolean demo;
@@ -194,7 +206,23 @@ public class ServerCommand {
                 .dtlsCidLength(dtlsCidLength).udpReceiveBuffer(udpReceiveBuffer).publicHost(publicHost).access(accessConfig())
                 .httpLimits(new HttpLimits(httpMaxConnections, httpMaxConnectionsPerAddress, httpMinRequestRate,
                         httpReadTimeout, httpIdleTimeout, maxEventStreamsPerUser, eventStreamQueue))
-                .build();
+                .database(databaseConfig()).build();
+    }
+
+    private DatabaseConfig databaseConfig() {
+        String password = databasePassword;
+        if (databasePasswordFile != null) {
+            if (password != null) {
+                throw new InvalidConfigException("database-password-file", "and --database-password exclude each other");
+            }
+            try {
+                // The first line, without its line break: editors add one.
+                password = java.nio.file.Files.readAllLines(databasePasswordFile).stream().findFirst().orElse("");
+            } catch (java.io.IOException e) {
+                throw new InvalidConfigException("database-password-file", "cannot be read: " + databasePasswordFile);
+            }
+        }
+        return new DatabaseConfig(databaseUser, password, databasePoolSize);
     }
 
     private AccessConfig accessConfig() {

@@ -48,6 +48,7 @@ import java.time.Duration;
  *        address the device's endpoint is bound to (127.0.0.1 when bound to every address)
  * @param access users, sessions and HTTPS
  * @param httpLimits connections, body read rate and deadline, event streams per HTTP client
+ * @param database user, password and pool size of the database at {@code databaseUrl}
  */
 public record ServerConfig(
         String bindAddress,
@@ -86,9 +87,13 @@ public record ServerConfig(
         int udpReceiveBuffer,
         String publicHost,
         AccessConfig access,
-        HttpLimits httpLimits) {
+        HttpLimits httpLimits,
+        DatabaseConfig database) {
 
     public ServerConfig {
+        if (database == null) {
+            throw new InvalidConfigException("database-pool-size", "database settings are required");
+        }
         if (httpLimits == null) {
             throw new InvalidConfigException("http-max-connections", "HTTP limits are required");
         }
@@ -210,6 +215,7 @@ public record ServerConfig(
         b.publicHost = publicHost;
         b.access = access;
         b.httpLimits = httpLimits;
+        b.database = database;
         return b;
     }
 
@@ -252,6 +258,7 @@ public record ServerConfig(
         private String publicHost;
         private AccessConfig access = AccessConfig.defaults();
         private HttpLimits httpLimits = HttpLimits.defaults();
+        private DatabaseConfig database = DatabaseConfig.defaults();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -448,6 +455,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder database(DatabaseConfig database) {
+            this.database = database;
+            return this;
+        }
+
         public ServerConfig build() {
             return new ServerConfig(bindAddress, httpPort, coapAddress, coapPort, coapsAddress, coapsPort, dataDir,
                     databaseUrl, demo, demoDevices, allowUnknownCoap, unknownDeviceExpiry, modelsDir, serverKey, serverCertificate,
@@ -456,7 +468,7 @@ public record ServerConfig(
                     inventoryStormRate, firmwareMaxBytes,
                     firmwareStallTimeout, dtlsMaxConnections, dtlsMaxPendingHandshakes, dtlsStateMaxAge, dtlsCidLength,
                     udpReceiveBuffer, publicHost, access,
-                    httpLimits);
+                    httpLimits, database);
         }
     }
 

@@ -18,9 +18,14 @@ import java.util.Set;
 
 import org.lwm2mfleet.server.device.DeviceRegistration.AnnouncedObject;
 import org.lwm2mfleet.server.error.FleetException;
+import org.lwm2mfleet.server.store.Dialect;
 import org.lwm2mfleet.server.store.Jdbc;
 
-/** The SQL of the device room: tables devices, device_tags, device_objects and device_search. */
+/**
+ * The SQL of the device room: tables devices, device_tags, device_objects and (H2 only) device_search. On
+ * PostgreSQL, "contains" is answered by pg_trgm's GIN indexes on the same expressions the filter uses, and the
+ * planner needs no index hints.
+ */
 final class DeviceRepository {
 
     private static final String COLUMNS = "endpoint, label, credentials_kind, psk_identity, psk_key, rpk_public_key,"
@@ -28,10 +33,13 @@ final class DeviceRepository {
             + " peer_address, security_mode, registered_at, last_update";
 
     private final Jdbc jdbc;
+    /** Whether "contains" uses H2's gram table (else PostgreSQL's pg_trgm indexes on the devices themselves). */
+    private final boolean gramTable;
     private volatile String primaryKeyIndex;
 
     DeviceRepository(Jdbc jdbc) {
         this.jdbc = jdbc;
+        this.gramTable = jdbc.dialect() == Dialect.H2;
     }
 
     Jdbc jdbc() {
@@ -181,7 +189,10 @@ final class DeviceRepository {
         }
         if (query.text() != null) {
             String text = query.text().toLowerCase(Locale.ROOT);
-            if (text.length() < 3) {
+            if (!gramTable) {
+                // The condition itself, counted through the trigram indexes.
+                candidates.add(new Driver(Filter.TEXT, containsPattern(query.text()), false));
+            } else if (text.length() < 3) {
                 candidates.add(new Driver(Filter.TEXT, text, true));
             } else {
                 // Every three characters of the search are a gram of a matching device; a few spread over it suffice.
@@ -213,12 +224,16 @@ final class DeviceRepository {
         case STATUS -> "SELECT 1 FROM devices WHERE status = ?";
         case TAG -> "SELECT 1 FROM device_tags WHERE tag = ?";
         case OBJECT -> "SELECT 1 FROM device_objects WHERE object_id = ?";
-        case TEXT -> "SELECT 1 FROM device_search WHERE " + (driver.prefix() ? PREFIX : "gram = ?");
+        case TEXT -> gramTable ? "SELECT 1 FROM device_search WHERE " + (driver.prefix() ? PREFIX : "gram = ?")
+                : "SELECT 1 FROM devices d WHERE " + CONTAINS;
         };
         List<Object> params = new ArrayList<>(driver.params());
+        if (driver.filter() == Filter.TEXT && !gramTable) {
+            params.add(driver.value());
+        }
         params.add(DRIVER_LIMIT + 1);
-        return jdbc.queryOne("SELECT COUNT(*) FROM (" + sql + " LIMIT ?)", row -> row.getLong(1), params.toArray())
-                .orElse(0L);
+        return jdbc.queryOne("SELECT COUNT(*) FROM (" + sql + " LIMIT ?) matches", row -> row.getLong(1),
+                params.toArray()).orElse(0L);
     }
 
     /**
@@ -234,10 +249,13 @@ final class DeviceRepository {
         boolean byEndpointOnly = key == DeviceSort.Key.ENDPOINT || nulls;
         String afterEndpoint = cursor != null && byEndpointOnly ? cursor.endpoint() : null;
 
-        String index = driver == Driver.SCAN ? (key.index != null ? key.index : primaryKeyIndex())
-                : driver.filter() == Filter.STATUS ? "devices_status" : primaryKeyIndex();
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", label_key, status_rank FROM devices d USE INDEX ("
-                + index + ") WHERE 1 = 1");
+        String hint = "";
+        if (jdbc.dialect() == Dialect.H2) {
+            hint = jdbc.dialect().useIndex(driver == Driver.SCAN ? (key.index != null ? key.index : primaryKeyIndex())
+                    : driver.filter() == Filter.STATUS ? "devices_status" : primaryKeyIndex());
+        }
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", label_key, status_rank FROM devices d" + hint
+                + " WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
         boolean pushed = false;
         if (query.status() != null) {
@@ -253,7 +271,7 @@ final class DeviceRepository {
                     driver.filter() == Filter.OBJECT, after, afterEndpoint);
         }
         if (query.text() != null) {
-            if (driver.filter() == Filter.TEXT) {
+            if (driver.filter() == Filter.TEXT && gramTable) {
                 sql.append(" AND d.endpoint IN (SELECT s.endpoint FROM device_search s WHERE s."
                         + (driver.prefix() ? PREFIX.replace("AND gram", "AND s.gram") : "gram = ?"));
                 params.addAll(driver.params());
@@ -261,8 +279,8 @@ final class DeviceRepository {
                 sql.append(')');
             }
             // The grams only narrow the search; the text itself decides.
-            String pattern = "%" + escapeLike(query.text().toLowerCase(Locale.ROOT)) + "%";
-            sql.append(" AND (LOWER(d.endpoint) LIKE ? ESCAPE '\\' OR d.label_key LIKE ? ESCAPE '\\')");
+            String pattern = containsPattern(query.text());
+            sql.append(" AND (" + CONTAINS + ")");
             params.add(pattern);
             params.add(pattern);
         }
@@ -356,6 +374,9 @@ final class DeviceRepository {
      * device's grams too (delete them, insert again), or "contains" will miss the new label.
      */
     private void insertSearchGrams(String endpoint, String label) {
+        if (!gramTable) {
+            return;
+        }
         Set<String> grams = searchGrams(endpoint, label);
         StringBuilder sql = new StringBuilder("INSERT INTO device_search (gram, endpoint) VALUES ");
         List<Object> params = new ArrayList<>();
@@ -557,6 +578,16 @@ final class DeviceRepository {
         }
         default -> new Credentials.NoSec();
         };
+    }
+
+    /**
+     * "Endpoint or label contains", with {@link #containsPattern} twice. On PostgreSQL the trigram indexes are on
+     * exactly these expressions (the endpoint's collation is "C", whose LOWER folds ASCII letters only).
+     */
+    private static final String CONTAINS = "LOWER(d.endpoint) LIKE ? ESCAPE '\\' OR d.label_key LIKE ? ESCAPE '\\'";
+
+    private static String containsPattern(String text) {
+        return "%" + escapeLike(text.toLowerCase(Locale.ROOT)) + "%";
     }
 
     private static String escapeLike(String text) {

@@ -3,6 +3,7 @@ package org.lwm2mfleet.server.firmware;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.lwm2mfleet.server.runtime.DaemonThreads;
 import org.lwm2mfleet.server.events.EventBus;
 import org.lwm2mfleet.server.events.EventTypes;
 import org.lwm2mfleet.server.ops.DeviceOperations;
+import org.lwm2mfleet.server.store.Dialect;
 import org.lwm2mfleet.server.store.Jdbc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,6 +188,14 @@ public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Li
 
     /** Also called when an update succeeds: the device runs the image's version. */
     void record(String endpoint, String model, String version) {
+        // An unknown model (null) keeps the one read before.
+        if (jdbc.dialect() == Dialect.POSTGRESQL) {
+            jdbc.update("INSERT INTO device_firmware (endpoint, model, version, read_at) VALUES (?, ?, ?, ?)"
+                    + " ON CONFLICT (endpoint) DO UPDATE SET model = COALESCE(EXCLUDED.model, device_firmware.model),"
+                    + " version = EXCLUDED.version, read_at = EXCLUDED.read_at", endpoint, model, version,
+                    clock.instant());
+            return;
+        }
         jdbc.update("MERGE INTO device_firmware (endpoint, model, version, read_at) KEY (endpoint)"
                 + " VALUES (?, COALESCE(?, (SELECT model FROM device_firmware WHERE endpoint = ?)), ?, ?)", endpoint,
                 model, endpoint, version, clock.instant());
@@ -193,9 +203,19 @@ public final class FirmwareInventory implements org.lwm2mfleet.server.runtime.Li
 
     /** Endpoints whose model and/or version match (null: any). */
     public List<String> select(String model, String version) {
-        return jdbc.query("SELECT endpoint FROM device_firmware WHERE (? IS NULL OR model = ?)"
-                + " AND (? IS NULL OR version = ?) ORDER BY endpoint", row -> row.getString("endpoint"), model, model,
-                version, version);
+        // Conditions only for what is given: "? IS NULL" with a null parameter has no type on PostgreSQL.
+        StringBuilder sql = new StringBuilder("SELECT endpoint FROM device_firmware WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        if (model != null) {
+            sql.append(" AND model = ?");
+            params.add(model);
+        }
+        if (version != null) {
+            sql.append(" AND version = ?");
+            params.add(version);
+        }
+        return jdbc.query(sql.append(" ORDER BY endpoint").toString(), row -> row.getString("endpoint"),
+                params.toArray());
     }
 
     /** In the device's deletion transaction: what it reported of its firmware goes (its update history stays). */

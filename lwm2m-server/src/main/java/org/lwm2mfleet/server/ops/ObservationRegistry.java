@@ -27,8 +27,8 @@ public final class ObservationRegistry implements org.lwm2mfleet.server.device.D
     }
 
     void remember(String endpoint, List<String> paths, String attributes, String format) {
-        jdbc.update("MERGE INTO observations (endpoint, paths, composite, attributes, format, created_at)"
-                + " KEY (endpoint, paths) VALUES (?, ?, ?, ?, ?, ?)", endpoint, key(paths), paths.size() > 1,
+        jdbc.update(jdbc.dialect().upsert("observations", List.of("endpoint", "paths", "composite", "attributes",
+                "format", "created_at"), List.of("endpoint", "paths")), endpoint, key(paths), paths.size() > 1,
                 attributes, format, clock.instant());
     }
 

@@ -30,6 +30,7 @@ public final class Jdbc {
 
     private final DataSource dataSource;
     private final StorageHealth health;
+    private final Dialect dialect;
     private final ThreadLocal<Connection> transaction = new ThreadLocal<>();
 
     /**
@@ -37,10 +38,17 @@ public final class Jdbc {
      * each other's transactions only when they share it.
      *
      * @param health told the outcome of every write, so that {@code /health} reports what writes find
+     * @param dialect the database's, for the few statements that differ
      */
-    Jdbc(DataSource dataSource, StorageHealth health) {
+    Jdbc(DataSource dataSource, StorageHealth health, Dialect dialect) {
         this.dataSource = dataSource;
         this.health = health;
+        this.dialect = dialect;
+    }
+
+    /** Which database this is: for the statements that cannot be written the same for both. */
+    public Dialect dialect() {
+        return dialect;
     }
 
     /**
@@ -48,7 +56,15 @@ public final class Jdbc {
      * server's rooms share their {@link Database}'s one.
      */
     public static Jdbc over(DataSource dataSource) {
-        return new Jdbc(dataSource, new StorageHealth());
+        return new Jdbc(dataSource, new StorageHealth(), dialectOf(dataSource));
+    }
+
+    private static Dialect dialectOf(DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection()) {
+            return Dialect.of(connection.getMetaData().getURL());
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
     }
 
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {

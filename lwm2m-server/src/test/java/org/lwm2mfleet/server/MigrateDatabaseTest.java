@@ -124,6 +124,7 @@ class MigrateDatabaseTest {
         try (TestDatabase pg = TestDatabase.create()) {
             Run run = migrate("--from", h2Dir.toString(), "--to", pg.url(), "--to-user", TestDatabase.USER,
                     "--to-data-dir", pgDir.toString());
+            System.out.println(run.out); // the report, in the test's output file
             assertThat(run.code).as(run.out + run.err).isZero();
             Map<String, long[]> counts = counts(run.out);
             assertThat(counts).containsKeys(FILLED.toArray(String[]::new));

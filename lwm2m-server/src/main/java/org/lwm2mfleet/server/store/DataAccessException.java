@@ -56,13 +56,12 @@ public class DataAccessException extends RuntimeException {
     /**
      * PostgreSQL's SQL states of a server that cannot store: insufficient resources (53: disk full, out of memory, too
      * many connections), operator intervention (57P: shutting down, cannot connect now), system errors (58: I/O),
-     * internal errors (XX: corrupted data) and a read-only standby (25006). The H2 codes above are H2's own; PostgreSQL
-     * puts its class in the state.
+     * internal errors (XX: corrupted data) and a read-only standby (25006). H2 uses none of these states (its own
+     * are the codes above); PostgreSQL puts the class in the state.
      */
     private static boolean isPostgresqlStorageState(SQLException sql) {
         String state = sql.getSQLState();
-        return state != null && sql.getClass().getName().startsWith("org.postgresql.")
-                && (state.startsWith("53") || state.startsWith("57P") || state.startsWith("58")
+        return state != null && (state.startsWith("53") || state.startsWith("57P") || state.startsWith("58")
                         || state.startsWith("XX") || state.equals("25006"));
     }
 }

@@ -142,4 +142,33 @@ class ServerCommandTest {
                 .isEqualTo(Duration.ofDays(90));
         assertThatThrownBy(() -> parse(Map.of(), "--audit-retention", "PT1M")).hasMessageContaining("--audit-retention");
     }
+
+    @Test
+    void databaseSettingsComeFromFlagsEnvironmentAndConfigFileWithThePasswordFromAFile() throws Exception {
+        Path secret = dir.resolve("db-password");
+        Files.writeString(secret, "s3cret\n");
+        Path file = dir.resolve("fleet.properties");
+        Files.writeString(file, "database-url=jdbc:postgresql://127.0.0.1:5432/fleet\ndatabase-pool-size=16\n");
+
+        ServerConfig config = parse(Map.of("LWM2M_FLEET_DATABASE_USER", "fleet"), "--config", file.toString(),
+                "--database-password-file", secret.toString());
+
+        assertThat(config.databaseUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/fleet");
+        assertThat(config.database().user()).isEqualTo("fleet");
+        assertThat(config.database().password()).isEqualTo("s3cret");
+        assertThat(config.database().poolSize()).isEqualTo(16);
+        assertThat(config.database().toString()).doesNotContain("s3cret");
+        assertThat(parse(Map.of("LWM2M_FLEET_DATABASE_PASSWORD", "p")).database().password()).isEqualTo("p");
+        assertThat(parse(Map.of()).database()).isEqualTo(DatabaseConfig.defaults());
+    }
+
+    @Test
+    void databaseSettingsThatCannotWorkAreRefusedNamingTheOption() {
+        assertThatThrownBy(() -> parse(Map.of(), "--database-pool-size", "1"))
+                .hasMessageContaining("--database-pool-size");
+        assertThatThrownBy(() -> parse(Map.of(), "--database-password-file", dir.resolve("missing").toString()))
+                .hasMessageContaining("--database-password-file");
+        assertThatThrownBy(() -> parse(Map.of(), "--database-password", "a", "--database-password-file",
+                dir.resolve("missing").toString())).hasMessageContaining("--database-password-file");
+    }
 }

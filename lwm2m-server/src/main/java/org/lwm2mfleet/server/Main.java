@@ -21,13 +21,20 @@ public final class Main {
         Map<String, String> env = System.getenv();
         ServerCommand command = new ServerCommand();
         ConfigDefaultProvider defaults = new ConfigDefaultProvider(env, ConfigDefaultProvider.configFileFrom(args, env));
-        CommandLine cli = new CommandLine(command).setDefaultValueProvider(defaults);
+        CommandLine cli = new CommandLine(command)
+                .addSubcommand(new org.lwm2mfleet.server.migrate.MigrateDatabaseCommand())
+                .setDefaultValueProvider(defaults);
+        CommandLine.ParseResult parsed;
         try {
-            cli.parseArgs(args);
+            parsed = cli.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
             System.err.println(e.getMessage());
-            cli.usage(System.err);
+            e.getCommandLine().usage(System.err);
             System.exit(2);
+            return;
+        }
+        if (parsed.subcommand() != null) {
+            System.exit(runSubcommand(parsed.subcommand().commandSpec().commandLine(), cli, defaults));
         }
         if (cli.isUsageHelpRequested()) {
             cli.usage(System.out);
@@ -60,5 +67,21 @@ public final class Main {
             }
         }, "shutdown"));
         stopped.await();
+    }
+
+    /** A tool of the server (migrate-database): its exit code. The config file and environment may hold keys of both. */
+    private static int runSubcommand(CommandLine sub, CommandLine server, ConfigDefaultProvider defaults)
+            throws Exception {
+        if (sub.isUsageHelpRequested()) {
+            sub.usage(System.out);
+            return 0;
+        }
+        try {
+            defaults.rejectUnknownKeys(server.getCommandSpec(), sub.getCommandSpec());
+        } catch (InvalidConfigException e) {
+            System.err.println("Cannot start: " + e.getMessage());
+            return 2;
+        }
+        return ((java.util.concurrent.Callable<Integer>) sub.getCommand()).call();
     }
 }

@@ -60,15 +60,18 @@ public final class ConfigDefaultProvider implements IDefaultValueProvider {
     }
 
     /**
-     * Refuses keys of the config file and {@code LWM2M_FLEET_} variables that name no option of {@code spec}: a
+     * Refuses keys of the config file and {@code LWM2M_FLEET_} variables that name no option of {@code specs}: a
      * misspelt {@code htp-port} would otherwise leave the default in force without a word.
      *
+     * @param specs the command that runs (with the server's, for a tool that shares its config file and environment)
      * @throws UnknownConfigKeyException naming every such key, where it was found and the option it may have meant
      */
-    public void rejectUnknownKeys(CommandSpec spec) {
+    public void rejectUnknownKeys(CommandSpec... specs) {
         Set<String> options = new TreeSet<>();
-        for (OptionSpec option : spec.options()) {
-            options.add(option.longestName().replaceFirst("^--", ""));
+        for (CommandSpec spec : specs) {
+            for (OptionSpec option : spec.options()) {
+                options.add(option.longestName().replaceFirst("^--", ""));
+            }
         }
         List<String> unknown = new ArrayList<>();
         for (String key : new TreeSet<>(file.stringPropertyNames())) {

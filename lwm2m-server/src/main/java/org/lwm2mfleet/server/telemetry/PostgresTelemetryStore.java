@@ -157,6 +157,18 @@ public final class PostgresTelemetryStore implements TelemetryStore {
         }
     }
 
+    /**
+     * Creates the partitions of these UTC days (epoch day numbers) where missing: for points written around the
+     * store, as {@code migrate-database} copies a fleet's history.
+     */
+    public void createPartitions(java.util.Collection<Long> epochDays) {
+        for (long day : new TreeSet<>(epochDays)) {
+            if (!partitions.contains(day)) {
+                createPartition(day);
+            }
+        }
+    }
+
     /** Creates the partition of one UTC day unless it exists (another node may be creating it at the same time). */
     private void createPartition(long epochDay) {
         String name = partitionName(epochDay);

@@ -80,6 +80,12 @@ class SleepingDeviceViewerTest {
             assertThat(queued.status()).as(queued.text()).isEqualTo(202);
             assertThat(queued.json().get("status").asText()).isEqualTo("pending");
             assertThat(viewer.get("/api/v1/devices/sleepy/pending").json().get("items")).hasSize(1);
+
+            // An observation is not queued: asked of a sleeping device, it is a 409 problem, not a 500.
+            Api.Reply observe = operator.post("/api/v1/devices/sleepy/observations",
+                    "{\"paths\":[\"/3303/0/5700\"]}");
+            assertThat(observe.status()).as(observe.text()).isEqualTo(409);
+            assertThat(observe.json().get("detail").asText()).contains("sleeping");
         }
     }
 

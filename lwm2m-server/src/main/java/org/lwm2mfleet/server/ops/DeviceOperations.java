@@ -408,6 +408,9 @@ public final class DeviceOperations {
             }, error -> result.completeExceptionally(failed(endpoint, error)));
         } catch (CodecException e) {
             throw FleetException.invalid("value", "cannot be encoded for the device: " + e.getMessage());
+        } catch (ClientSleepingException e) {
+            // Leshan refuses at once a request to a queue-mode device that is not awake (an observe is not queued).
+            throw failed(endpoint, e);
         }
         return result.whenComplete((value, error) -> {
             String outcome = error == null ? "success" : outcome(error);

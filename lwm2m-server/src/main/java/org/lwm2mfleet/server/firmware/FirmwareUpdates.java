@@ -321,7 +321,10 @@ public final class FirmwareUpdates implements org.lwm2mfleet.server.runtime.Life
         active(event.endpoint()).ifPresent(u -> {
             if (u.status().equals("updating")) {
                 confirm(u, true);
-            } else if (!delivering.contains(u.id())) {
+            } else if (!delivering.contains(u.id()) && u.startedAt().isBefore(upSince)) {
+                // Only an update a previous run of the server started can have missed its transitions: one this
+                // process started is followed by its own observations (reading object 5 now would race the Package
+                // URI write still on its way, and fail a delivery that is going well).
                 reconcile(u);
             }
         });

@@ -78,6 +78,57 @@ class DeviceSessionViewTest {
     }
 
     @Test
+    void aResumptionIsShownAsResumedAndOneTheServerCannotResumeAsAFullHandshake() throws Exception {
+        try (TestServer server = TestServer.start(dir.resolve("data"))) {
+            byte[] key = org.lwm2mfleet.sim.fleet.FleetCredentials.pskKey(SECRET, "resume-1");
+            Devices.provisionPsk(server.api(), "resume-1", "resume-1", key);
+            // Leshan's client resumes its session before each Update.
+            SimulatedDevice device = devices.started(SimulatedDevice.builder("resume-1", Profile.WATER_METER)
+                    .serverUri(server.server().coapsUri())
+                    .security(org.lwm2mfleet.sim.fleet.DeviceSecurity.psk("resume-1", key))
+                    .reconnectOnUpdate(true).build());
+            RegistryLifecycleTest.awaitStatus(server, "resume-1", "online");
+
+            update(device);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(kind(server, "resume-1"))
+                    .isEqualTo("resumed"));
+            assertThat(handshakes(server, "resumption")).isEqualTo(1);
+            assertThat(handshakes(server, "full")).isEqualTo(1);
+
+            // The saved sessions are discarded at start: the device's resumption falls back to a full handshake.
+            server.restart(c -> c.dtlsStateMaxAge(Duration.ZERO));
+            update(device);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(kind(server, "resume-1"))
+                    .isEqualTo("full-handshake"));
+            assertThat(handshakes(server, "full")).as("counted as full, not as the resumption it was offered")
+                    .isEqualTo(1);
+            assertThat(handshakes(server, "resumption")).isZero();
+            assertThat(sum(perMinute(server, 2), "fullHandshakes")).isEqualTo(1);
+        }
+    }
+
+    private static void update(SimulatedDevice device) throws Exception {
+        CompletableFuture<ResponseCode> answer = DtlsStateTest.nextUpdateAnswer(device);
+        device.client().triggerRegistrationUpdate();
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(ResponseCode.CHANGED);
+    }
+
+    private static String kind(TestServer server, String endpoint) {
+        return server.api().get("/api/v1/devices/" + endpoint).json().path("session").path("kind").asText();
+    }
+
+    /** {@code lwm2m_dtls_handshakes_total{kind}} of the running server. */
+    private static double handshakes(TestServer server, String kind) {
+        double sum = 0;
+        for (String line : server.api().get("/metrics").text().split("\n")) {
+            if (line.startsWith("lwm2m_dtls_handshakes_total{") && line.contains("kind=\"" + kind + "\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    @Test
     void theNumberOfMinutesIsChecked() throws Exception {
         try (TestServer server = TestServer.start(dir.resolve("data"))) {
             for (String minutes : new String[] {"0", "61"}) {

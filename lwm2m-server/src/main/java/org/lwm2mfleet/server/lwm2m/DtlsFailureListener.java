@@ -184,7 +184,9 @@ public final class DtlsFailureListener implements AlertHandler, ConnectionListen
     @Override
     public void contextEstablished(Handshaker handshaker, DTLSContext establishedContext) {
         try {
-            boolean resumption = handshaker instanceof org.eclipse.californium.scandium.dtls.ResumingServerHandshaker;
+            // Not the handshaker's class: a resuming handshaker whose session is unknown (after a crash, or too old)
+            // goes on as a full handshake, and says so.
+            boolean resumption = !handshaker.isFullHandshake();
             meters.counter("lwm2m.dtls.handshakes", "kind", resumption ? "resumption" : "full").increment();
             if (sessions != null) {
                 sessions.established(securityStore.endpointOf(establishedContext.getSession().getPeerIdentity()),

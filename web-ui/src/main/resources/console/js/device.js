@@ -193,6 +193,13 @@ export function render(ctx) {
     }
   }
 
+  // How the device's DTLS session began, as this server saw it (kept in memory: unknown until it sends after a start).
+  const SESSION_KINDS = { 'full-handshake': 'full handshake', resumed: 'resumed (abbreviated handshake)', restored: 'restored after a server restart (no handshake)' };
+  function sessionFact(session) {
+    if (!session) return h('span', { id: 'device-session', class: 'muted' }, 'none since the server started');
+    return h('span', { id: 'device-session', dataset: { kind: session.kind } }, SESSION_KINDS[session.kind] || session.kind, ', ', timeAgo(session.since));
+  }
+
   function drawFacts() {
     const r = device.registration;
     const rows = [
@@ -202,6 +209,7 @@ export function render(ctx) {
         h('div', { class: 'mono small', title: 'SHA-256 of the certificate' }, 'SHA-256 ' + device.credentials.certificate.sha256))] : null,
       ['Provisioned', formatTime(device.createdAt)],
       ['Last seen', r && r.lastUpdate ? timeAgo(r.lastUpdate) : 'never'],
+      ['DTLS session', sessionFact(device.session)],
     ];
     if (r) {
       rows.push(['Registered', formatTime(r.registeredAt)], ['LwM2M version', r.lwm2mVersion], ['Binding', r.binding + (r.queueMode ? ' (queue mode: sleeps)' : '')],

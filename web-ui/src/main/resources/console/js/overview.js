@@ -15,6 +15,7 @@ export function render(ctx) {
   const axis = h('div', { class: 'axis' });
   const regTotal = h('span', { class: 'muted small' });
   const since = h('p', { class: 'muted small' }, 'Per 10 minutes, counted since the server started.');
+  const perMinute = h('div', { id: 'per-minute' }, h('div', { class: 'loading' }, 'Loading…'));
   const versions = h('div', { id: 'firmware-versions' }, h('div', { class: 'loading' }, 'Loading…'));
   const failures = h('div', { id: 'auth-failures' }, h('div', { class: 'loading' }, 'Loading…'));
   const hoursSelect = h('select', { name: 'hours', 'aria-label': 'Time span' },
@@ -36,6 +37,9 @@ export function render(ctx) {
         h('span', { class: 'actions' }, hoursSelect)), bars, axis,
         since),
       h('section', { class: 'panel' }, h('h2', {}, 'Firmware versions'), versions)),
+    h('section', { class: 'panel' }, h('h2', {}, 'Reconnections per minute'),
+      h('p', { class: 'muted small' }, 'New registrations and full DTLS handshakes in each of the last 15 minutes: a rise in either is a reconnect storm coming. Updates, resumed sessions and sessions restored after a restart are not counted.'),
+      perMinute),
     h('section', { class: 'panel' }, h('h2', {}, 'Devices that failed to authenticate recently'), failures));
 
   async function loadStats() {
@@ -47,6 +51,7 @@ export function render(ctx) {
       drawBars(stats.registrations.buckets);
       since.textContent = `Per 10 minutes, counted since the server started (${formatTime(stats.registrations.since)}).`;
       drawFailures(stats.authenticationFailures);
+      drawPerMinute(stats.perMinute.minutes);
     } catch (error) {
       fill(errors, errorBox(error));
     }
@@ -65,6 +70,14 @@ export function render(ctx) {
       fill(axis, h('span', {}, formatShortTime(new Date(buckets[0].from))),
         h('span', {}, 'max ' + max + ' per 10 min'), h('span', {}, 'now'));
     }
+  }
+
+  function drawPerMinute(minutes) {
+    // Newest first: the minute that is running now is on top.
+    fill(perMinute, table(['Minute', h('th', { class: 'num' }, 'Registrations'), h('th', { class: 'num' }, 'Full handshakes')],
+      minutes.slice().reverse().map((m, i) => h('tr', { dataset: { from: m.from } },
+        h('td', {}, formatShortTime(new Date(m.from)) + (i === 0 ? ' (now)' : '')),
+        h('td', { class: 'num' }, String(m.registrations)), h('td', { class: 'num' }, String(m.fullHandshakes))))));
   }
 
   function drawFailures(items) {

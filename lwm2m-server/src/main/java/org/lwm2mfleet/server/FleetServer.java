@@ -180,7 +180,7 @@ public final class FleetServer implements AutoCloseable {
         // LwM2M: Leshan with our security store, authorizer and registration bridge.
         LeshanServer leshan = LeshanServerFactory.create(config, identity, models, securityStore,
                 new FleetAuthorizer(securityStore, config.acceptsUnknownCoapDevices(), meters, events),
-                new DtlsFailureListener(meters, events), clock, registrationStore);
+                new DtlsFailureListener(meters, events, securityStore, devices.sessions()), clock, registrationStore);
         LeshanServerFactory.guardUplinks(leshan, meters, clock);
         RegistrationBridge bridge = new RegistrationBridge(devices, leshan.getRegistrationStore(), meters);
         leshan.getRegistrationService().addListener(bridge);

@@ -103,6 +103,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "How long memory-per-device waits after registering before it measures, so that CoAP's duplicate detection (EXCHANGE_LIFETIME, 247 s) has forgotten the registration messages (default: ${DEFAULT-VALUE}).")
     Duration settle;
 
+    @Option(names = "--restart", defaultValue = "graceful", paramLabel = "graceful|kill",
+            description = "How reconnect-storm restarts the server: graceful (SIGTERM: sessions saved, no handshake) or kill (SIGKILL: every device handshakes again) (default: ${DEFAULT-VALUE}).")
+    String restart;
+
     @Option(names = "--ec-bound", paramLabel = "PER_SECOND",
             description = "EC handshakes per second this machine can do (from 'bench ec-bound'); RPK and X.509 storms are held to 80%% of it.")
     Double ecBound;
@@ -181,7 +185,17 @@ public final class BenchCommand implements Callable<Integer> {
                 duration != null ? duration : defaultDuration, rate != null ? rate : defaultRate,
                 Math.max(1, Math.min(5, resources)), imageSize, timeout, step, registryDevices, requests,
                 startThreads, devicesPerAddress, cipherSuites == null ? BenchSettings.mandatorySuites(mode)
-                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites, warmup, settle);
+                        : cipherSuites.equals(List.of("default")) ? List.of() : cipherSuites, warmup, settle,
+                gracefulRestart());
+    }
+
+    private boolean gracefulRestart() {
+        return switch (restart.strip().toLowerCase(Locale.ROOT)) {
+        case "graceful" -> true;
+        case "kill" -> false;
+        default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                "--restart: graceful or kill, not " + restart);
+        };
     }
 
     private ServerLauncher launcher() throws Exception {

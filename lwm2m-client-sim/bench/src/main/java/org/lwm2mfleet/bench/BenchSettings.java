@@ -25,14 +25,33 @@ import org.lwm2mfleet.sim.fleet.SecurityMode;
  * @param warmup devices that register and de-register before a storm is measured, so that the server's JIT has
  *        compiled the registration path (0: a cold server)
  * @param settle how long memory-per-device waits after the registrations before it measures the heap
+ * @param gracefulRestart how reconnect-storm restarts the server: a graceful stop (SIGTERM: registrations and DTLS
+ *        sessions saved, devices go on with no handshake) or a kill (SIGKILL: registrations kept, sessions lost,
+ *        every device handshakes again)
  */
 public record BenchSettings(int devices, SecurityMode security, String fleetSecret, int concurrency,
         Duration duration, double rate, int resourcesPerDevice, int imageBytes, Duration timeout, Duration step,
-        int registryDevices, int requests, int startThreads, int devicesPerAddress, java.util.List<String> cipherSuites, int warmup, Duration settle) {
+        int registryDevices, int requests, int startThreads, int devicesPerAddress, java.util.List<String> cipherSuites, int warmup, Duration settle,
+        boolean gracefulRestart) {
+
+    /** With a graceful restart. */
+    public BenchSettings(int devices, SecurityMode security, String fleetSecret, int concurrency, Duration duration,
+            double rate, int resourcesPerDevice, int imageBytes, Duration timeout, Duration step, int registryDevices,
+            int requests, int startThreads, int devicesPerAddress, java.util.List<String> cipherSuites, int warmup,
+            Duration settle) {
+        this(devices, security, fleetSecret, concurrency, duration, rate, resourcesPerDevice, imageBytes, timeout,
+                step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites, warmup, settle, true);
+    }
+
+    public BenchSettings withGracefulRestart(boolean graceful) {
+        return new BenchSettings(devices, security, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites,
+                warmup, settle, graceful);
+    }
 
     public BenchSettings withDevices(int count) {
         return new BenchSettings(count, security, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
-                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites, warmup, settle);
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, cipherSuites, warmup, settle, gracefulRestart);
     }
 
     /** With the LwM2M mandatory suite of the mode when {@code cipherSuites} was that of the previous mode. */
@@ -40,7 +59,7 @@ public record BenchSettings(int devices, SecurityMode security, String fleetSecr
         java.util.List<String> suites = cipherSuites.equals(mandatorySuites(security)) ? mandatorySuites(mode)
                 : cipherSuites;
         return new BenchSettings(devices, mode, fleetSecret, concurrency, duration, rate, resourcesPerDevice,
-                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, suites, warmup, settle);
+                imageBytes, timeout, step, registryDevices, requests, startThreads, devicesPerAddress, suites, warmup, settle, gracefulRestart);
     }
 
     /**

@@ -212,10 +212,19 @@ public final class ChildJvmLauncher implements ServerLauncher {
         }
 
         @Override
+        public void killAndRestart() throws Exception {
+            cpuBeforeRestarts = cpuSeconds();
+            RUNNING.remove(process);
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            start(httpPort, coapPort, coapsPort);
+        }
+
+        @Override
         public void close() {
             stopProcess();
         }
 
+        /** SIGTERM, and the time the server's shutdown hook needs to stop and save. */
         private void stopProcess() {
             RUNNING.remove(process);
             process.destroy();

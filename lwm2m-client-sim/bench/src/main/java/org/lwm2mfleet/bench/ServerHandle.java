@@ -25,8 +25,19 @@ public interface ServerHandle extends AutoCloseable {
     /** Heap in use right after a full GC, in bytes; -1 when it cannot be measured. */
     long heapAfterGc();
 
-    /** Stops the server and starts it again on the same ports and data; devices have to register again. */
+    /**
+     * Stops the server gracefully (SIGTERM for a process) and starts it again on the same ports and data: what it
+     * saves at stop (registrations, DTLS sessions) is what the devices find again.
+     */
     void restart() throws Exception;
+
+    /**
+     * Kills the server (SIGKILL: nothing saved at stop) and starts it again on the same ports and data, as after a
+     * crash; only a server in its own process can be killed.
+     */
+    default void killAndRestart() throws Exception {
+        throw new UnsupportedOperationException("this server cannot be killed: " + description());
+    }
 
     /** Whether {@link #cpuSeconds} and {@link #heapAfterGc} measure the server alone (not shared with the bench). */
     default boolean measuredAlone() {

@@ -58,6 +58,8 @@ class BenchSmokeTest {
         BenchResult result = run(Scenario.RECONNECT_STORM, small(Scenario.RECONNECT_STORM, 10));
         assertThat(value(result, "not served again")).isZero();
         assertThat(value(result, "registered again")).isZero();
+        // The in-process restart is graceful: the DTLS sessions were saved and loaded.
+        assertThat(value(result, "full handshakes after restart")).isZero();
     }
 
     @Test

@@ -156,6 +156,21 @@ final class DeviceJson {
         return json;
     }
 
+    /**
+     * The device's DTLS session: {@code kind} full-handshake, resumed or restored (from the state saved at the last
+     * graceful stop), and {@code since} when this server saw it start; null when it has sent nothing over DTLS since
+     * the server started (held in memory only).
+     */
+    static Map<String, Object> sessionView(DeviceSessions.Session session) {
+        if (session == null) {
+            return null;
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("kind", session.kind().json());
+        json.put("since", session.since());
+        return json;
+    }
+
     /** What an operator needs to recognise a pinned certificate; the certificate itself is not returned. */
     static Map<String, Object> certificateView(DeviceCertificate certificate) {
         Map<String, Object> json = new LinkedHashMap<>();

@@ -61,7 +61,10 @@ public final class DeviceResource {
     }
 
     private void show(Exchange exchange) {
-        exchange.json(200, DeviceJson.detail(devices.get(exchange.path("endpoint")), objectName));
+        Device device = devices.get(exchange.path("endpoint"));
+        Map<String, Object> body = DeviceJson.detail(device, objectName);
+        body.put("session", DeviceJson.sessionView(devices.sessions().get(device.endpoint())));
+        exchange.json(200, body);
     }
 
     private void create(Exchange exchange) {

@@ -71,6 +71,8 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
     private static final int MAX_BATCH = 1000;
 
     private final CertificateCheck certificates;
+    /** How each device's DTLS session was established, in memory (see DeviceSessions). */
+    private final DeviceSessions sessions;
 
     /**
      * @param certificates what an uploaded device certificate must be (the CAs of --trusted-certificates)
@@ -86,6 +88,12 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
         this.scheduler = scheduler;
         this.unknownExpiry = unknownExpiry;
         this.cleanupPeriod = cleanupPeriod;
+        this.sessions = new DeviceSessions(clock);
+    }
+
+    /** How each device's DTLS session was established (written by the DTLS side, read by the views). */
+    public DeviceSessions sessions() {
+        return sessions;
     }
 
     /** Marks everyone offline and schedules the clean-up of what an open plain-CoAP port let in. */
@@ -560,6 +568,8 @@ public final class DeviceService implements org.lwm2mfleet.server.runtime.Lifecy
     }
 
     private void notifyCredentials(String endpoint, Credentials credentials) {
+        // Changed credentials close the device's sessions; a deleted device has none.
+        sessions.forget(endpoint);
         for (CredentialsListener listener : credentialsListeners) {
             listener.credentialsChanged(endpoint, credentials);
         }

@@ -23,7 +23,8 @@ import org.lwm2mfleet.server.events.FleetEvent;
 /**
  * {@code GET /api/v1/fleet/stats}: what the console's overview shows, read-only. Device counts by status come from
  * the registry; registrations per 10 minutes and the latest authentication failures are counted from the event bus
- * in memory, since the server started (they are not stored).
+ * in memory, since the server started (they are not stored). So are, per minute over the last hour, new
+ * registrations (not updates) and full DTLS handshakes: a rise in either is a reconnect storm coming.
  */
 public final class FleetStatsResource implements org.lwm2mfleet.server.runtime.Lifecycle {
 
@@ -37,6 +38,8 @@ public final class FleetStatsResource implements org.lwm2mfleet.server.runtime.L
     /** Registrations per bucket start (epoch seconds). */
     private final ConcurrentSkipListMap<Long, AtomicLong> registrations = new ConcurrentSkipListMap<>();
     private final Deque<FleetEvent> failures = new ArrayDeque<>();
+    /** New registrations per minute, the last hour; full handshakes are counted in DeviceSessions. */
+    private final MinuteCounts registrationsPerMinute = new MinuteCounts();
 
     private final EventBus events;
     private final java.util.List<AutoCloseable> subscriptions = new java.util.ArrayList<>();
@@ -70,6 +73,7 @@ public final class FleetStatsResource implements org.lwm2mfleet.server.runtime.L
     private void registered(FleetEvent event) {
         long bucket = bucketStart(event.at());
         registrations.computeIfAbsent(bucket, b -> new AtomicLong()).incrementAndGet();
+        registrationsPerMinute.increment(event.at());
         registrations.headMap(bucket - Duration.ofHours(MAX_HOURS).toSeconds()).clear();
     }
 
@@ -87,11 +91,18 @@ public final class FleetStatsResource implements org.lwm2mfleet.server.runtime.L
         return seconds - Math.floorMod(seconds, BUCKET.toSeconds());
     }
 
-    /** {@code ?hours=6} (1–48): how far back the registration buckets go. */
+    /**
+     * {@code ?hours=6} (1–48): how far back the registration buckets go; {@code ?minutes=15} (1–60): how many minutes
+     * of the per-minute counts, the current (partial) minute last.
+     */
     private void stats(Exchange exchange) {
         int hours = exchange.queryInt("hours", 6);
         if (hours < 1 || hours > MAX_HOURS) {
             throw FleetException.invalid("hours", "from 1 to " + MAX_HOURS);
+        }
+        int minutes = exchange.queryInt("minutes", 15);
+        if (minutes < 1 || minutes > MinuteCounts.MINUTES) {
+            throw FleetException.invalid("minutes", "from 1 to " + MinuteCounts.MINUTES);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -114,6 +125,17 @@ public final class FleetStatsResource implements org.lwm2mfleet.server.runtime.L
             buckets.add(bucket);
         }
         body.put("registrations", Map.of("bucket", BUCKET.toString(), "since", startedAt, "buckets", buckets));
+
+        long thisMinute = Math.floorDiv(clock.instant().getEpochSecond(), 60) * 60;
+        List<Map<String, Object>> perMinute = new ArrayList<>();
+        for (long start = thisMinute - (minutes - 1) * 60L; start <= thisMinute; start += 60) {
+            Map<String, Object> minute = new LinkedHashMap<>();
+            minute.put("from", Instant.ofEpochSecond(start));
+            minute.put("registrations", registrationsPerMinute.get(start));
+            minute.put("fullHandshakes", devices.sessions().fullHandshakes(start));
+            perMinute.add(minute);
+        }
+        body.put("perMinute", Map.of("since", startedAt, "minutes", perMinute));
 
         List<Map<String, Object>> recent = new ArrayList<>();
         synchronized (failures) {

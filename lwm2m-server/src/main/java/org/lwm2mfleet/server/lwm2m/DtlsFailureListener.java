@@ -44,9 +44,21 @@ public final class DtlsFailureListener implements AlertHandler, ConnectionListen
     private final MeterRegistry meters;
     private final EventBus events;
 
+    /** Told which device each established session belongs to; null when nobody asks (see the 4-argument form). */
+    private final FleetSecurityStore securityStore;
+    private final org.lwm2mfleet.server.device.DeviceSessions sessions;
+
     public DtlsFailureListener(MeterRegistry meters, EventBus events) {
+        this(meters, events, null, null);
+    }
+
+    /** Also records, per device, whether its session came from a full handshake or a resumption. */
+    public DtlsFailureListener(MeterRegistry meters, EventBus events, FleetSecurityStore securityStore,
+            org.lwm2mfleet.server.device.DeviceSessions sessions) {
         this.meters = meters;
         this.events = events;
+        this.securityStore = securityStore;
+        this.sessions = sessions;
     }
 
     /**
@@ -172,9 +184,14 @@ public final class DtlsFailureListener implements AlertHandler, ConnectionListen
     @Override
     public void contextEstablished(Handshaker handshaker, DTLSContext establishedContext) {
         try {
-            meters.counter("lwm2m.dtls.handshakes", "kind",
-                    handshaker instanceof org.eclipse.californium.scandium.dtls.ResumingServerHandshaker ? "resumption"
-                            : "full").increment();
+            // Not the handshaker's class: a resuming handshaker whose session is unknown (after a crash, or too old)
+            // goes on as a full handshake, and says so.
+            boolean resumption = !handshaker.isFullHandshake();
+            meters.counter("lwm2m.dtls.handshakes", "kind", resumption ? "resumption" : "full").increment();
+            if (sessions != null) {
+                sessions.established(securityStore.endpointOf(establishedContext.getSession().getPeerIdentity()),
+                        resumption);
+            }
         } catch (RuntimeException e) {
             LOG.warn("DTLS handshake not counted: {}", e.toString());
         }

@@ -25,6 +25,8 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
 
     private final Map<String, SecurityInfo> byEndpoint = new ConcurrentHashMap<>();
     private final Map<String, SecurityInfo> byPskIdentity = new ConcurrentHashMap<>();
+    /** RPK endpoints by their key's encoded form, to name the device of an established DTLS session. */
+    private final Map<String, String> byPublicKey = new ConcurrentHashMap<>();
     /** Endpoints provisioned for plain CoAP: Leshan has no SecurityInfo for "no security". */
     private final Set<String> noSecurity = ConcurrentHashMap.newKeySet();
     /** Certificates pinned for X.509 endpoints: Leshan's SecurityInfo has no room for one. */
@@ -63,6 +65,28 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
                 listener.securityInfoRemoved(true, previous);
             }
         }
+    }
+
+    /**
+     * The endpoint a DTLS peer identity belongs to: by PSK identity or raw public key through the provisioned
+     * credentials, by certificate CN (which is the endpoint, see PinningCertificateVerifier); null when unknown.
+     */
+    public String endpointOf(java.security.Principal identity) {
+        if (identity instanceof org.eclipse.californium.elements.auth.PreSharedKeyIdentity psk) {
+            SecurityInfo info = byPskIdentity.get(psk.getIdentity());
+            return info == null ? null : info.getEndpoint();
+        }
+        if (identity instanceof org.eclipse.californium.elements.auth.RawPublicKeyIdentity rpk) {
+            return byPublicKey.get(keyOf(rpk.getKey()));
+        }
+        if (identity instanceof org.eclipse.californium.elements.auth.X509CertPath x509) {
+            return x509.getCN();
+        }
+        return null;
+    }
+
+    private static String keyOf(java.security.PublicKey key) {
+        return java.util.Base64.getEncoder().encodeToString(key.getEncoded());
     }
 
     @Override
@@ -122,6 +146,9 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
         if (info.usePSK()) {
             byPskIdentity.put(info.getPskIdentity(), info);
         }
+        if (info.useRPK()) {
+            byPublicKey.put(keyOf(info.getRawPublicKey()), endpoint);
+        }
     }
 
     private SecurityInfo removeQuietly(String endpoint) {
@@ -129,6 +156,9 @@ public final class FleetSecurityStore implements EditableSecurityStore, Credenti
         SecurityInfo previous = byEndpoint.remove(endpoint);
         if (previous != null && previous.usePSK()) {
             byPskIdentity.remove(previous.getPskIdentity(), previous);
+        }
+        if (previous != null && previous.useRPK()) {
+            byPublicKey.remove(keyOf(previous.getRawPublicKey()), endpoint);
         }
         return previous;
     }

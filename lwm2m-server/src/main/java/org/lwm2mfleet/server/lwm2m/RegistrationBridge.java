@@ -54,6 +54,7 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
                 PeerAddress.securityMode(registration.getClientTransportData()), registration.getLwM2mVersion(),
                 registration.getLifeTimeInSec());
         count("registered");
+        secured(registration);
         devices.registered(registration.getEndpoint(), facts(registration));
     }
 
@@ -61,6 +62,7 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
     public void updated(RegistrationUpdate update, Registration updatedReg, Registration previousReg) {
         LOG.debug("updated endpoint={}", updatedReg.getEndpoint());
         count("updated");
+        secured(updatedReg);
         devices.updated(updatedReg.getEndpoint(), facts(updatedReg), update.getObjectLinks() != null);
     }
 
@@ -100,6 +102,16 @@ public final class RegistrationBridge implements RegistrationListener, PresenceL
         if (registration != null) {
             registrations.removeRegistration(registration.getId());
             LOG.info("registration dropped endpoint={}", endpoint);
+        }
+    }
+
+    /**
+     * A request over DTLS: a device with no handshake seen since the start sends on a session loaded from the saved
+     * state (see DeviceSessions.securedTraffic). Its handshake, when it made one, was recorded before this request.
+     */
+    private void secured(Registration registration) {
+        if (!"none".equals(PeerAddress.securityMode(registration.getClientTransportData()))) {
+            devices.sessions().securedTraffic(registration.getEndpoint());
         }
     }
 

@@ -69,6 +69,10 @@ class ConsoleJourneysTest {
         browser.waitUntil(d -> Integer.parseInt(d.findElement(By.id("count-online")).getText().replace("–", "0")) >= 4);
         browser.waitUntil(d -> d.findElements(By.cssSelector("#registrations-chart .bar:not(.zero)")).size() > 0);
         browser.waitUntil(d -> d.findElement(By.id("firmware-versions")).getText().contains("SIM-EM-1"));
+        // The demo devices registered over DTLS minutes ago at most: their handshakes are in the per-minute table.
+        browser.waitUntil(d -> d.findElements(By.cssSelector("#per-minute tbody tr")).size() == 15);
+        assertThat(browser.driver().findElements(By.cssSelector("#per-minute tbody tr td:nth-child(3)")).stream()
+                .mapToInt(td -> Integer.parseInt(td.getText())).sum()).as("full handshakes").isPositive();
         browser.document("overview");
 
         browser.open("#/devices");
@@ -200,6 +204,9 @@ class ConsoleJourneysTest {
     void readsWritesAndRebootsADevice() {
         browser.open("#/devices/demo-electricity-meter-1");
         browser.waitUntil(d -> d.findElement(By.id("device-status")).getText().equals("online"));
+        // Its DTLS session, as the server saw it begin (a demo device may have resumed it since).
+        assertThat(browser.waitFor(By.id("device-session")).getAttribute("data-kind")).isIn("full-handshake",
+                "resumed");
         openObject(3);
         // The instance is read when it opens: the manufacturer shows.
         browser.waitUntil(d -> !d.findElement(value("/3/0/0")).getText().isBlank());

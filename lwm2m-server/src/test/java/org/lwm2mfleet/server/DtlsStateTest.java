@@ -35,8 +35,8 @@ import org.lwm2mfleet.sim.profiles.Profile;
  * and loads them at start, and the devices' next requests are answered on their sessions, with no handshake. State
  * older than the maximum age, or with saving off, is not used.
  * <p>
- * Registrations are Leshan's in-memory store's on this branch, so the Update after the restart may answer 4.04 and
- * the device registers again, on the same session; what is checked here is the DTLS side.
+ * What is checked here is the DTLS side (the Update after the restart is accepted with 2.04, or 4.04 should the
+ * registration be gone); that registrations are kept is RegistrationRestartTest's.
  */
 class DtlsStateTest {
 
